@@ -1,0 +1,23 @@
+/** Exit codes of `moh`: 0 success, 1 failure, 2 usage error. */
+export const ExitCode = { ok: 0, failure: 1, usage: 2 } as const;
+
+/** An exit code of `moh`. */
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+/**
+ * An error `moh` reports as one line with a hint, without a stack trace (unless
+ * `--debug`). `exitCode` is 2 for bad usage and 1 for other failures.
+ */
+export class CliError extends Error {
+  /** What the user can do about it. */
+  readonly hint: string | undefined;
+  /** The process exit code. */
+  readonly exitCode: ExitCodeValue;
+
+  constructor(message: string, options: { hint?: string; exitCode?: ExitCodeValue; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = 'CliError';
+    this.hint = options.hint;
+    this.exitCode = options.exitCode ?? ExitCode.failure;
+  }
+}

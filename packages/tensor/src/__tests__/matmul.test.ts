@@ -1,0 +1,140 @@
+/**
+ * Spec for the dense products `matmul`, `matmulTN`, `matmulNT` on every available backend.
+ * Shapes: `out(m,n) = A(m,k)·B(k,n)`; TN stores `A` as `(k,m)`, NT stores `B` as `(n,k)`.
+ */
+import { describe, expect, it } from 'vitest';
+import { dot, expectClose, FLOAT32_GRADCHECK, gradcheck, seededValues } from '@moh/test-utils';
+import type { Backend } from '../backend.js';
+import { availableBackends } from '../backends.js';
+import { gemm64 } from './float64.js';
+
+/** float32 products with float32 or float64 accumulation; k ≤ 65 and |values| ≤ 1. */
+const TOL = { atol: 2e-5, rtol: 1e-5 };
+
+type Layout = 'NN' | 'TN' | 'NT';
+const LAYOUTS: Layout[] = ['NN', 'TN', 'NT'];
+
+/** Default row strides of `a`, `b`, `out` for a layout. */
+function contiguous(layout: Layout, m: number, k: number, n: number) {
+  return { lda: layout === 'TN' ? m : k, ldb: layout === 'NT' ? k : n, ldc: n };
+}
+
+/** Stored shapes `[rows, cols]` of `a` and `b`. */
+function storedShapes(layout: Layout, m: number, k: number, n: number) {
+  return { a: layout === 'TN' ? [k, m] : [m, k], b: layout === 'NT' ? [n, k] : [k, n] };
+}
+
+function run(be: Backend, layout: Layout, ...args: Parameters<Backend['matmul']>): void {
+  if (layout === 'NN') be.matmul(...args);
+  else if (layout === 'TN') be.matmulTN(...args);
+  else be.matmulNT(...args);
+}
+
+/** The float64 product for a layout, reading `a`, `b` through their row strides. */
+function expected(layout: Layout, a: Float32Array, b: Float32Array, m: number, k: number, n: number, lda: number, ldb: number) {
+  const aAt = layout === 'TN' ? (i: number, p: number) => a[p * lda + i] : (i: number, p: number) => a[i * lda + p];
+  const bAt = layout === 'NT' ? (p: number, j: number) => b[j * ldb + p] : (p: number, j: number) => b[p * ldb + j];
+  return gemm64(m, k, n, aAt, bAt);
+}
+
+const SIZES: [number, number, number][] = [
+  [1, 1, 1],
+  [2, 3, 4],
+  [5, 7, 3],
+  [4, 8, 4],
+  [13, 17, 19],
+  [33, 65, 47],
+];
+
+describe.each(availableBackends().map((b) => [b.name, b] as const))('%s backend: dense matmul', (_name, be) => {
+  // A = [[1,2,3],[4,5,6]] (2×3), B = [[7,8],[9,10],[11,12]] (3×2): A·B = [[58,64],[139,154]].
+  it('matches a hand-computed non-square product in every layout (catches transposes)', () => {
+    const want = [58, 64, 139, 154];
+    const out = new Float32Array(4);
+    be.matmul(out, new Float32Array([1, 2, 3, 4, 5, 6]), new Float32Array([7, 8, 9, 10, 11, 12]), 2, 3, 2);
+    expectClose(out, want, { atol: 0, rtol: 0 }, 'matmul');
+    be.matmulTN(out, new Float32Array([1, 4, 2, 5, 3, 6]), new Float32Array([7, 8, 9, 10, 11, 12]), 2, 3, 2);
+    expectClose(out, want, { atol: 0, rtol: 0 }, 'matmulTN');
+    be.matmulNT(out, new Float32Array([1, 2, 3, 4, 5, 6]), new Float32Array([7, 9, 11, 8, 10, 12]), 2, 3, 2);
+    expectClose(out, want, { atol: 0, rtol: 0 }, 'matmulNT');
+    // Negative entries: a wrongly signed or swapped-operand result cannot match.
+    be.matmul(out, new Float32Array([1, -2, 0, 3, 0, -1]), new Float32Array([2, 0, 1, -1, 4, 5]), 2, 3, 2);
+    expectClose(out, [0, 2, 2, -5], { atol: 0, rtol: 0 }, 'matmul signs');
+  });
+
+  describe.each(LAYOUTS)('%s', (layout) => {
+    it.each(SIZES)('matches float64 at m=%i k=%i n=%i', (m, k, n) => {
+      const sh = storedShapes(layout, m, k, n);
+      const a = seededValues(m * 1000 + k, sh.a[0] * sh.a[1]);
+      const b = seededValues(n * 1000 + k + 7, sh.b[0] * sh.b[1]);
+      const { lda, ldb } = contiguous(layout, m, k, n);
+      const out = new Float32Array(m * n).fill(123); // overwritten, not accumulated
+      run(be, layout, out, a, b, m, k, n);
+      expectClose(out, expected(layout, a, b, m, k, n, lda, ldb), TOL, `${layout} ${m}x${k}x${n}`);
+    });
+
+    it('handles empty shapes: m = 0 or n = 0 writes nothing, k = 0 gives zeros', () => {
+      const out = new Float32Array(12).fill(5);
+      run(be, layout, out, new Float32Array(0), new Float32Array(12), 0, 3, 4);
+      run(be, layout, out, new Float32Array(12), new Float32Array(0), 4, 3, 0);
+      expect(Array.from(out)).toEqual(new Array(12).fill(5));
+      run(be, layout, out, new Float32Array(0), new Float32Array(0), 3, 0, 4);
+      expect(Array.from(out)).toEqual(new Array(12).fill(0));
+      out.fill(5);
+      run(be, layout, out, new Float32Array(0), new Float32Array(0), 3, 0, 4, true);
+      expect(Array.from(out)).toEqual(new Array(12).fill(5));
+    });
+
+    it.each([
+      [5, 7, 3],
+      [13, 17, 19],
+    ])('accumulates into a strided output from strided inputs at m=%i k=%i n=%i', (m, k, n) => {
+      const sh = storedShapes(layout, m, k, n);
+      const lda = sh.a[1] + 3;
+      const ldb = sh.b[1] + 2;
+      const ldc = n + 5;
+      const a = seededValues(1, sh.a[0] * lda);
+      const b = seededValues(2, sh.b[0] * ldb);
+      const c0 = seededValues(3, m * ldc);
+      const out = c0.slice();
+      run(be, layout, out, a, b, m, k, n, true, lda, ldb, ldc);
+      const prod = expected(layout, a, b, m, k, n, lda, ldb);
+      const want = Float64Array.from(c0);
+      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) want[i * ldc + j] += prod[i * n + j];
+      // Checks the window and the padding columns (which must keep c0) at once.
+      expectClose(out, want, TOL, `${layout} accumulate strided`);
+      // Overwrite mode with the same strides leaves the padding alone too.
+      run(be, layout, out, a, b, m, k, n, false, lda, ldb, ldc);
+      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) want[i * ldc + j] = prod[i * n + j];
+      expectClose(out, want, TOL, `${layout} overwrite strided`);
+    });
+  });
+
+  // L = Σ W ⊙ out. NN: dA = W·Bᵀ, dB = Aᵀ·W. TN (A stored (k,m)): dA = B·Wᵀ, dB = A·W.
+  // NT (B stored (n,k)): dA = W·B, dB = Wᵀ·A. Each backward is itself a backend product.
+  it.each(LAYOUTS)('%s backward (built from the other layouts) passes a finite-difference gradcheck', (layout) => {
+    const [m, k, n] = [5, 7, 3];
+    const sh = storedShapes(layout, m, k, n);
+    const inputs = { a: seededValues(11, sh.a[0] * sh.a[1]), b: seededValues(12, sh.b[0] * sh.b[1]) };
+    const w = seededValues(13, m * n);
+    const out = new Float32Array(m * n);
+    const loss = ({ a, b }: typeof inputs) => {
+      run(be, layout, out, a, b, m, k, n);
+      return dot(w, out);
+    };
+    const dA = new Float32Array(inputs.a.length);
+    const dB = new Float32Array(inputs.b.length);
+    const { a, b } = inputs;
+    if (layout === 'NN') {
+      be.matmulNT(dA, w, b, m, n, k);
+      be.matmulTN(dB, a, w, k, m, n);
+    } else if (layout === 'TN') {
+      be.matmulNT(dA, b, w, k, n, m);
+      be.matmul(dB, a, w, k, m, n);
+    } else {
+      be.matmul(dA, w, b, m, n, k);
+      be.matmulTN(dB, w, a, n, m, k);
+    }
+    gradcheck(loss, inputs, { a: dA, b: dB }, { ...FLOAT32_GRADCHECK, label: `matmul ${layout}` });
+  });
+});

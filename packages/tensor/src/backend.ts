@@ -1,0 +1,30 @@
+import type { BackendName, Kernels } from './kernels.js';
+
+/**
+ * Storage for `length` elements that a backend's kernels read without copying.
+ *
+ * On the fast backend the elements live in WebAssembly memory; growing that memory
+ * replaces its `ArrayBuffer`, so always read {@link Storage.data} afresh rather than
+ * keeping the array across an allocation. The getter re-creates the view when needed.
+ */
+export interface Storage<T extends Float32Array | Int32Array> {
+  /** Number of elements. */
+  readonly length: number;
+  /** A view of the elements, valid until the backend's next allocation. */
+  readonly data: T;
+  /** Returns the memory to the backend. Using the storage afterwards is an error. */
+  free(): void;
+}
+
+/**
+ * A backend: the kernels plus the allocator whose storage they read in place.
+ * Kernels also accept ordinary typed arrays; the fast backend then copies them into
+ * its memory for the call, which is correct but slower.
+ */
+export interface Backend extends Kernels {
+  readonly name: BackendName;
+  /** Allocates `n` zeroed floats. */
+  allocFloat32(n: number): Storage<Float32Array>;
+  /** Allocates `n` zeroed 32-bit integers (index lists). */
+  allocInt32(n: number): Storage<Int32Array>;
+}

@@ -1,0 +1,17 @@
+/**
+ * `@moh/tensor`: row-major float32 tensors, the numeric kernels of the `@moh` models in
+ * two interchangeable backends (plain TypeScript and WebAssembly SIMD), and the one
+ * seeded random number generator.
+ *
+ * Shape letters used across @moh: B batch, T tokens, d model width, H query heads,
+ * G key/value heads, D head width, F FFN width, V vocabulary, L layers.
+ *
+ * @packageDocumentation
+ */
+export type { AdamStepOptions, BackendName, Kernels } from './kernels.js';
+export type { Backend, Storage } from './backend.js';
+export { availableBackends, fastBackend, getBackend, loadBackend, referenceBackend } from './backends.js';
+export { Rng } from './rng.js';
+export type { RngState } from './rng.js';
+export { Tensor, shapeSize } from './tensor.js';
+export type { Shape } from './tensor.js';

@@ -1,0 +1,141 @@
+/**
+ * Marshals the typed arrays of one kernel call into WebAssembly memory.
+ *
+ * An array whose buffer is the memory's buffer is passed by its byte offset (zero
+ * copy). Any other array is copied into a scratch block for the call, and outputs are
+ * copied back afterwards. Resident offsets are read at registration, before the
+ * scratch block is allocated: allocating may grow the memory, which detaches the
+ * caller's views (their `byteOffset` would then read 0).
+ *
+ * @internal
+ */
+import type { WasmHeap } from './heap.js';
+
+type Elements = Float32Array | Int32Array;
+
+/** Marks a slot that needs no copy. */
+const RESIDENT = -2;
+/** Marks a slot of kernel scratch. */
+const SCRATCH = -1;
+
+const align16 = (bytes: number): number => Math.ceil(bytes / 16) * 16;
+
+export class CallFrame {
+  private readonly heap: WasmHeap;
+  private count = 0;
+  private readonly arrays: (Elements | undefined)[] = [];
+  /** Elements to copy, or {@link RESIDENT}, or {@link SCRATCH}. */
+  private readonly needs: number[] = [];
+  private readonly outputs: boolean[] = [];
+  /** Byte offsets in memory once known; scratch byte sizes before {@link CallFrame.begin}. */
+  private readonly pointers: number[] = [];
+  /** The earlier slot that holds the same foreign array, or -1. */
+  private readonly aliasOf: number[] = [];
+  private block = -1;
+
+  constructor(heap: WasmHeap) {
+    this.heap = heap;
+  }
+
+  /** Registers an input that the kernel reads `need` elements of; returns its slot. */
+  input(x: Elements, need: number): number {
+    return this.add(x, need, false);
+  }
+
+  /**
+   * Registers an output spanning `need` elements; returns its slot. Outputs are copied
+   * in too, since kernels may accumulate or leave strided gaps untouched.
+   */
+  output(x: Elements, need: number): number {
+    return this.add(x, need, true);
+  }
+
+  /** Reserves `bytes` bytes of uninitialised scratch for the kernel; returns its slot. */
+  scratch(bytes: number): number {
+    const slot = this.count++;
+    this.arrays[slot] = undefined;
+    this.needs[slot] = SCRATCH;
+    this.aliasOf[slot] = -1;
+    this.pointers[slot] = bytes;
+    return slot;
+  }
+
+  /** Allocates scratch and copies the foreign arrays in. Call after every registration. */
+  begin(): void {
+    let bytes = 0;
+    for (let i = 0; i < this.count; i++) {
+      const need = this.needs[i];
+      if (need === RESIDENT || this.aliasOf[i] >= 0) continue;
+      const size = need === SCRATCH ? this.pointers[i] : need * 4;
+      this.pointers[i] = bytes;
+      bytes += align16(size);
+    }
+    if (bytes === 0) return;
+    this.block = this.heap.alloc(bytes, false);
+    const memory = new Uint8Array(this.heap.memory.buffer);
+    for (let i = 0; i < this.count; i++) {
+      const need = this.needs[i];
+      if (need === RESIDENT || this.aliasOf[i] >= 0) continue;
+      this.pointers[i] += this.block;
+      const x = this.arrays[i];
+      if (x !== undefined) memory.set(new Uint8Array(x.buffer, x.byteOffset, need * 4), this.pointers[i]);
+    }
+  }
+
+  /** The byte offset the kernel receives for a slot (valid after {@link CallFrame.begin}). */
+  pointer(slot: number): number {
+    const alias = this.aliasOf[slot];
+    return this.pointers[alias >= 0 ? alias : slot];
+  }
+
+  /** Copies outputs back, frees the scratch and resets the frame for the next call. */
+  end(): void {
+    if (this.block >= 0) {
+      const memory = this.heap.memory.buffer;
+      for (let i = 0; i < this.count; i++) {
+        const x = this.arrays[i];
+        if (x === undefined || !this.outputs[i] || this.aliasOf[i] >= 0) continue;
+        const bytes = this.needs[i] * 4;
+        new Uint8Array(x.buffer, x.byteOffset, bytes).set(new Uint8Array(memory, this.pointers[i], bytes));
+      }
+    }
+    this.reset();
+  }
+
+  /** Forgets every registration and frees the scratch (also after a failed call). */
+  reset(): void {
+    for (let i = 0; i < this.count; i++) this.arrays[i] = undefined;
+    this.count = 0;
+    if (this.block >= 0) {
+      this.heap.free(this.block);
+      this.block = -1;
+    }
+  }
+
+  private add(x: Elements, need: number, output: boolean): number {
+    if (x.length < need) {
+      this.reset();
+      throw new RangeError(`A kernel argument has ${x.length} elements where ${need} are needed.`);
+    }
+    const slot = this.count++;
+    this.outputs[slot] = output;
+    this.aliasOf[slot] = -1;
+    if (x.buffer === this.heap.memory.buffer) {
+      this.arrays[slot] = undefined;
+      this.needs[slot] = RESIDENT;
+      this.pointers[slot] = x.byteOffset;
+      return slot;
+    }
+    this.arrays[slot] = x;
+    this.needs[slot] = need;
+    // The same foreign array passed twice (an allowed alias) must share one copy.
+    for (let i = 0; i < slot; i++) {
+      if (this.arrays[i] !== x || this.aliasOf[i] >= 0) continue;
+      this.aliasOf[slot] = i;
+      this.needs[i] = Math.max(this.needs[i], need);
+      this.outputs[i] ||= output;
+      break;
+    }
+    return slot;
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * Tensor storage that lives in the fast backend's WebAssembly memory, so kernels read
+ * it in place.
+ *
+ * @internal
+ */
+import type { Storage } from '../../backend.js';
+import type { WasmHeap } from './heap.js';
+
+type ElementsConstructor<T> = new (buffer: ArrayBuffer, byteOffset: number, length: number) => T;
+
+export class WasmStorage<T extends Float32Array | Int32Array> implements Storage<T> {
+  readonly length: number;
+  private readonly heap: WasmHeap;
+  private readonly create: ElementsConstructor<T>;
+  private address: number;
+  private view: T;
+
+  constructor(heap: WasmHeap, create: ElementsConstructor<T>, length: number) {
+    if (!Number.isSafeInteger(length) || length < 0) throw new RangeError(`Cannot allocate ${length} elements.`);
+    this.heap = heap;
+    this.create = create;
+    this.length = length;
+    this.address = heap.alloc(length * 4);
+    this.view = new create(heap.memory.buffer, this.address, length);
+  }
+
+  /** The elements; re-created after memory growth, which detaches the old view. */
+  get data(): T {
+    if (this.address < 0) throw new Error('This storage was freed.');
+    const buffer = this.heap.memory.buffer;
+    if (this.view.buffer !== buffer) this.view = new this.create(buffer, this.address, this.length);
+    return this.view;
+  }
+
+  free(): void {
+    if (this.address < 0) throw new Error('This storage was already freed.');
+    this.heap.free(this.address);
+    this.address = -1;
+  }
+}
