@@ -13,3 +13,4 @@ export type {
   MixtureOfHeadsSelection,
   StaticPruningSelection,
 } from './config.js';
+export type { HeadRouting } from './routing.js';

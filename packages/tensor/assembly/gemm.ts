@@ -4,7 +4,7 @@
 // All pointers are byte offsets into the module's (imported) memory; sizes are element
 // counts; strides passed here are already in bytes.
 
-import { tile1x1, tile1x16, tile1x4, tile4x16, tile4x4 } from './gemm-tiles';
+import { tile5x1, tile5x4, tile5x8 } from './gemm-tiles';
 
 /** Row `i` of the product: itself, or `rows[i]` when an index list is given. */
 // @ts-ignore: decorator
@@ -12,60 +12,68 @@ import { tile1x1, tile1x16, tile1x4, tile4x16, tile4x4 } from './gemm-tiles';
   return rows == 0 ? <usize>i : <usize>load<i32>(rows + (<usize>i << 2));
 }
 
+/** Rows per block: the height of the tiles. */
+const BLOCK: i32 = 5;
+
+/** Scratch bytes {@link gemm} needs: one packed A block and a dummy 8-float output tile. */
+export function gemmScratchBytes(k: i32): usize {
+  return (<usize>BLOCK * <usize>k + 12) << 2;
+}
+
+/**
+ * Packs rows `row(i0) … row(i0 + h − 1)` of A, `k` elements each, interleaved as
+ * `dst[p·5 + r]`; rows `h … 4` of a partial block become zeroes.
+ */
+function packBlock(dst: usize, a: usize, rows: usize, i0: i32, h: i32, k: i32, aRow: usize, aStep: usize): void {
+  for (let r = 0; r < BLOCK; r++) {
+    let d = dst + (<usize>r << 2);
+    if (r >= h) {
+      for (let p = 0; p < k; p++, d += 20) store<f32>(d, 0);
+      continue;
+    }
+    let s = a + rowAt(rows, i0 + r) * aRow;
+    for (let p = 0; p < k; p++, d += 20, s += aStep) store<f32>(d, load<f32>(s));
+  }
+}
+
 /**
  * `C[row(i), j] (+)= Σ_p A(row(i), p) · B[p, j]` for `i < m`, `j < n`, `p < k`, where
- * `A(r, p)` lives at `a + r·aRow + p·aStep` and `row(i)` is `i` or `rows[i]`.
- * Column blocks are the outer loop so a `k × 16` strip of B stays in L1 while every
- * row block streams past it.
+ * `A(r, p)` lives at `a + r·aRow + p·aStep` and `row(i)` is `i` or `rows[i]`. Blocks of
+ * five rows are packed into `scratch` ({@link gemmScratchBytes}) and swept across B,
+ * whose rows are `bStep` bytes apart. Strides are in bytes.
  */
 export function gemm(
   c: usize, a: usize, b: usize, rows: usize, m: i32, k: i32, n: i32,
-  aRow: usize, aStep: usize, bStep: usize, cRow: usize, accumulate: bool,
+  aRow: usize, aStep: usize, bStep: usize, cRow: usize, accumulate: bool, scratch: usize,
 ): void {
-  const m4 = m & ~3;
-  const n16 = n & ~15;
+  const packed = scratch;
+  // Missing rows of a partial block write (and, accumulating, read) this tile.
+  const dummy = (scratch + (<usize>BLOCK * <usize>k << 2) + 15) & ~15;
+  const n8 = n & ~7;
   const n4 = n & ~3;
-  let j = 0;
-  for (; j < n16; j += 16) {
-    const bj = b + (<usize>j << 2);
-    const cj = c + (<usize>j << 2);
-    let i = 0;
-    for (; i < m4; i += 4) {
-      const r0 = rowAt(rows, i), r1 = rowAt(rows, i + 1), r2 = rowAt(rows, i + 2), r3 = rowAt(rows, i + 3);
-      tile4x16(
-        cj + r0 * cRow, cj + r1 * cRow, cj + r2 * cRow, cj + r3 * cRow,
-        a + r0 * aRow, a + r1 * aRow, a + r2 * aRow, a + r3 * aRow, aStep,
-        bj, bStep, k, accumulate,
-      );
+  for (let i0 = 0; i0 < m; i0 += BLOCK) {
+    const h = min(BLOCK, m - i0);
+    packBlock(packed, a, rows, i0, h, k, aRow, aStep);
+    const c0 = c + rowAt(rows, i0) * cRow;
+    const c1 = h > 1 ? c + rowAt(rows, i0 + 1) * cRow : 0;
+    const c2 = h > 2 ? c + rowAt(rows, i0 + 2) * cRow : 0;
+    const c3 = h > 3 ? c + rowAt(rows, i0 + 3) * cRow : 0;
+    const c4 = h > 4 ? c + rowAt(rows, i0 + 4) * cRow : 0;
+    let j = 0;
+    for (; j < n8; j += 8) {
+      const o = <usize>j << 2;
+      tile5x8(c0 + o, h > 1 ? c1 + o : dummy, h > 2 ? c2 + o : dummy, h > 3 ? c3 + o : dummy, h > 4 ? c4 + o : dummy,
+        packed, b + o, bStep, k, accumulate);
     }
-    for (; i < m; i++) {
-      const r = rowAt(rows, i);
-      tile1x16(cj + r * cRow, a + r * aRow, aStep, bj, bStep, k, accumulate);
+    for (; j < n4; j += 4) {
+      const o = <usize>j << 2;
+      tile5x4(c0 + o, h > 1 ? c1 + o : dummy, h > 2 ? c2 + o : dummy, h > 3 ? c3 + o : dummy, h > 4 ? c4 + o : dummy,
+        packed, b + o, bStep, k, accumulate);
     }
-  }
-  for (; j < n4; j += 4) {
-    const bj = b + (<usize>j << 2);
-    const cj = c + (<usize>j << 2);
-    let i = 0;
-    for (; i < m4; i += 4) {
-      const r0 = rowAt(rows, i), r1 = rowAt(rows, i + 1), r2 = rowAt(rows, i + 2), r3 = rowAt(rows, i + 3);
-      tile4x4(
-        cj + r0 * cRow, cj + r1 * cRow, cj + r2 * cRow, cj + r3 * cRow,
-        a + r0 * aRow, a + r1 * aRow, a + r2 * aRow, a + r3 * aRow, aStep,
-        bj, bStep, k, accumulate,
-      );
-    }
-    for (; i < m; i++) {
-      const r = rowAt(rows, i);
-      tile1x4(cj + r * cRow, a + r * aRow, aStep, bj, bStep, k, accumulate);
-    }
-  }
-  for (; j < n; j++) {
-    const bj = b + (<usize>j << 2);
-    const cj = c + (<usize>j << 2);
-    for (let i = 0; i < m; i++) {
-      const r = rowAt(rows, i);
-      tile1x1(cj + r * cRow, a + r * aRow, aStep, bj, bStep, k, accumulate);
+    for (; j < n; j++) {
+      const o = <usize>j << 2;
+      tile5x1(c0 + o, h > 1 ? c1 + o : dummy, h > 2 ? c2 + o : dummy, h > 3 ? c3 + o : dummy, h > 4 ? c4 + o : dummy,
+        packed, b + o, bStep, k, accumulate);
     }
   }
 }

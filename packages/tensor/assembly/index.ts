@@ -2,7 +2,7 @@
 // imports its memory (JavaScript owns and grows it) and allocates nothing itself.
 
 export {
-  matmul, matmulNT, matmulNTRows, matmulNTScratchBytes, matmulRows, matmulTN, matmulTNRows,
+  matmul, matmulNT, matmulNTRows, matmulNTScratchBytes, matmulRows, matmulScratchBytes, matmulTN, matmulTNRows,
   matmulTNRowsScratchBytes,
 } from './matmul';
 

@@ -30,7 +30,7 @@ describe('gradcheck', () => {
     const report = gradcheck(loss, inputs, { a: dA, x: dx }, FLOAT64_GRADCHECK);
     expect(report.ok).toBe(true);
     expect(report.checked).toBe(m * n + n);
-    expect(report.worst!.error).toBeLessThan(1e-8);
+    expect(report.worst?.error).toBeLessThan(1e-8);
     expect(Array.from(inputs.a)).toEqual(before);
   });
 
@@ -50,7 +50,7 @@ describe('gradcheck', () => {
     const transposedWrong = matVec(a, ws, s, s); // A·w, the transposed mistake
     const report = gradcheckReport(({ x: xx }) => dot(ws, matVec(a, xx, s, s)), { x }, { x: transposedWrong }, FLOAT64_GRADCHECK);
     expect(report.ok).toBe(false);
-    expect(report.worst!.input).toBe('x');
+    expect(report.worst?.input).toBe('x');
   });
 
   it('works on float32 inputs with the float32 settings, and fails a 10% scale error', () => {
@@ -86,6 +86,6 @@ describe('gradcheck', () => {
     const x = new Float64Array([1]);
     const report = gradcheckReport(() => NaN, { x }, { x: [0] }, FLOAT64_GRADCHECK);
     expect(report.ok).toBe(false);
-    expect(Number.isNaN(report.worst!.numeric)).toBe(true);
+    expect(Number.isNaN(report.worst?.numeric)).toBe(true);
   });
 });

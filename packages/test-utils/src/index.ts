@@ -11,3 +11,4 @@ export { FLOAT32_GRADCHECK, FLOAT64_GRADCHECK, gradcheck, gradcheckReport } from
 export type { GradcheckEntry, GradcheckOptions, GradcheckReport, GradInput } from './gradcheck.js';
 export { dot, toFloat64 } from './arrays.js';
 export { seededInts, seededValues, testRandom } from './random.js';
+export { markdownCodeBlocks, runCodeExample } from './markdown.js';

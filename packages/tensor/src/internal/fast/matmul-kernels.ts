@@ -23,9 +23,12 @@ export function matmulKernels(wasm: WasmExports, frame: CallFrame): MatmulKernel
       const o = frame.output(out, span(m, n, ldc));
       const pa = frame.input(a, span(m, k, lda));
       const pb = frame.input(b, span(k, n, ldb));
+      const s = frame.scratch(wasm.matmulScratchBytes(k));
       frame.begin();
       try {
-        wasm.matmul(frame.pointer(o), frame.pointer(pa), frame.pointer(pb), m, k, n, accumulate ? 1 : 0, lda, ldb, ldc);
+        wasm.matmul(
+          frame.pointer(o), frame.pointer(pa), frame.pointer(pb), m, k, n, accumulate ? 1 : 0, lda, ldb, ldc, frame.pointer(s),
+        );
       } finally {
         frame.end();
       }
@@ -37,9 +40,12 @@ export function matmulKernels(wasm: WasmExports, frame: CallFrame): MatmulKernel
       const o = frame.output(out, span(m, n, ldc));
       const pa = frame.input(a, span(k, m, lda));
       const pb = frame.input(b, span(k, n, ldb));
+      const s = frame.scratch(wasm.matmulScratchBytes(k));
       frame.begin();
       try {
-        wasm.matmulTN(frame.pointer(o), frame.pointer(pa), frame.pointer(pb), m, k, n, accumulate ? 1 : 0, lda, ldb, ldc);
+        wasm.matmulTN(
+          frame.pointer(o), frame.pointer(pa), frame.pointer(pb), m, k, n, accumulate ? 1 : 0, lda, ldb, ldc, frame.pointer(s),
+        );
       } finally {
         frame.end();
       }
@@ -70,11 +76,12 @@ export function matmulKernels(wasm: WasmExports, frame: CallFrame): MatmulKernel
       const pa = frame.input(a, span(extent, k, lda));
       const pb = frame.input(b, span(k, n, ldb));
       const pr = frame.input(rows, count);
+      const s = frame.scratch(wasm.matmulScratchBytes(k));
       frame.begin();
       try {
         wasm.matmulRows(
           frame.pointer(o), frame.pointer(pa), frame.pointer(pb), frame.pointer(pr), count, k, n,
-          accumulate ? 1 : 0, lda, ldb, ldc,
+          accumulate ? 1 : 0, lda, ldb, ldc, frame.pointer(s),
         );
       } finally {
         frame.end();

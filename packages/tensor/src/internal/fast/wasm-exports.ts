@@ -11,15 +11,21 @@ type Flag = number;
 export interface WasmExports {
   heapBase(): number;
 
+  matmulScratchBytes(k: number): number;
   matmulNTScratchBytes(k: number): number;
   matmulTNRowsScratchBytes(m: number, n: number): number;
-  matmul(out: Ptr, a: Ptr, b: Ptr, m: number, k: number, n: number, acc: Flag, lda: number, ldb: number, ldc: number): void;
-  matmulTN(out: Ptr, a: Ptr, b: Ptr, m: number, k: number, n: number, acc: Flag, lda: number, ldb: number, ldc: number): void;
+  matmul(
+    out: Ptr, a: Ptr, b: Ptr, m: number, k: number, n: number, acc: Flag, lda: number, ldb: number, ldc: number, scratch: Ptr,
+  ): void;
+  matmulTN(
+    out: Ptr, a: Ptr, b: Ptr, m: number, k: number, n: number, acc: Flag, lda: number, ldb: number, ldc: number, scratch: Ptr,
+  ): void;
   matmulNT(
     out: Ptr, a: Ptr, b: Ptr, m: number, k: number, n: number, acc: Flag, lda: number, ldb: number, ldc: number, scratch: Ptr,
   ): void;
   matmulRows(
-    out: Ptr, a: Ptr, b: Ptr, rows: Ptr, count: number, k: number, n: number, acc: Flag, lda: number, ldb: number, ldc: number,
+    out: Ptr, a: Ptr, b: Ptr, rows: Ptr, count: number, k: number, n: number, acc: Flag,
+    lda: number, ldb: number, ldc: number, scratch: Ptr,
   ): void;
   matmulNTRows(
     out: Ptr, a: Ptr, b: Ptr, rows: Ptr, count: number, k: number, n: number, acc: Flag,
