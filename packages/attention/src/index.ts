@@ -16,3 +16,10 @@ export type {
   RopeEncoding,
   SequenceLengthWindow,
 } from './config.js';
+export { Attention } from './attention.js';
+export type { AttentionGradients } from './attention.js';
+export { AttentionCache } from './kv-cache.js';
+export { attentionParamShapes } from './params.js';
+export type { AttentionParams, AttentionParamShape } from './params.js';
+export { validateAttentionConfig } from './validate.js';
+export { windowInForce } from './window.js';

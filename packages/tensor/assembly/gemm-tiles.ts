@@ -27,16 +27,16 @@ export function tile5x8(
   }
   for (let p = 0; p < k; p++) {
     const b0 = v128.load(b), b1 = v128.load(b, 16);
-    let s = v128.load32_splat(a);
-    x00 = f32x4.add(x00, f32x4.mul(s, b0)); x01 = f32x4.add(x01, f32x4.mul(s, b1));
-    s = v128.load32_splat(a, 4);
-    x10 = f32x4.add(x10, f32x4.mul(s, b0)); x11 = f32x4.add(x11, f32x4.mul(s, b1));
-    s = v128.load32_splat(a, 8);
-    x20 = f32x4.add(x20, f32x4.mul(s, b0)); x21 = f32x4.add(x21, f32x4.mul(s, b1));
-    s = v128.load32_splat(a, 12);
-    x30 = f32x4.add(x30, f32x4.mul(s, b0)); x31 = f32x4.add(x31, f32x4.mul(s, b1));
-    s = v128.load32_splat(a, 16);
-    x40 = f32x4.add(x40, f32x4.mul(s, b0)); x41 = f32x4.add(x41, f32x4.mul(s, b1));
+    const s0 = v128.load32_splat(a);
+    x00 = f32x4.add(x00, f32x4.mul(s0, b0)); x01 = f32x4.add(x01, f32x4.mul(s0, b1));
+    const s1 = v128.load32_splat(a, 4);
+    x10 = f32x4.add(x10, f32x4.mul(s1, b0)); x11 = f32x4.add(x11, f32x4.mul(s1, b1));
+    const s2 = v128.load32_splat(a, 8);
+    x20 = f32x4.add(x20, f32x4.mul(s2, b0)); x21 = f32x4.add(x21, f32x4.mul(s2, b1));
+    const s3 = v128.load32_splat(a, 12);
+    x30 = f32x4.add(x30, f32x4.mul(s3, b0)); x31 = f32x4.add(x31, f32x4.mul(s3, b1));
+    const s4 = v128.load32_splat(a, 16);
+    x40 = f32x4.add(x40, f32x4.mul(s4, b0)); x41 = f32x4.add(x41, f32x4.mul(s4, b1));
     a += 20; b += bStep;
   }
   v128.store(c0, x00); v128.store(c0, x01, 16);
@@ -86,4 +86,44 @@ export function tile5x1(
   store<f32>(c2, (accumulate ? load<f32>(c2) : 0) + f32x4.extract_lane(x, 2));
   store<f32>(c3, (accumulate ? load<f32>(c3) : 0) + f32x4.extract_lane(x, 3));
   store<f32>(c4, (accumulate ? load<f32>(c4) : 0) + x4);
+}
+
+/**
+ * `c[j] (+)= Σ_p a(p) · b[p, j]` for one row (`a(p)` at `a + p·aStep`): a block of a
+ * single row, where packing and a five-row tile would waste four fifths of the work.
+ */
+export function rowTimesMatrix(c: usize, a: usize, aStep: usize, b: usize, bStep: usize, k: i32, n: i32, accumulate: bool): void {
+  let j = 0;
+  for (; j + 16 <= n; j += 16) {
+    const cj = c + (<usize>j << 2);
+    let x0 = f32x4.splat(0), x1 = x0, x2 = x0, x3 = x0;
+    if (accumulate) {
+      x0 = v128.load(cj); x1 = v128.load(cj, 16); x2 = v128.load(cj, 32); x3 = v128.load(cj, 48);
+    }
+    let ap = a, bp = b + (<usize>j << 2);
+    for (let p = 0; p < k; p++, ap += aStep, bp += bStep) {
+      const s = v128.load32_splat(ap);
+      x0 = f32x4.add(x0, f32x4.mul(s, v128.load(bp)));
+      x1 = f32x4.add(x1, f32x4.mul(s, v128.load(bp, 16)));
+      x2 = f32x4.add(x2, f32x4.mul(s, v128.load(bp, 32)));
+      x3 = f32x4.add(x3, f32x4.mul(s, v128.load(bp, 48)));
+    }
+    v128.store(cj, x0); v128.store(cj, x1, 16); v128.store(cj, x2, 32); v128.store(cj, x3, 48);
+  }
+  for (; j + 4 <= n; j += 4) {
+    const cj = c + (<usize>j << 2);
+    let x0 = accumulate ? v128.load(cj) : f32x4.splat(0);
+    let ap = a, bp = b + (<usize>j << 2);
+    for (let p = 0; p < k; p++, ap += aStep, bp += bStep) {
+      x0 = f32x4.add(x0, f32x4.mul(v128.load32_splat(ap), v128.load(bp)));
+    }
+    v128.store(cj, x0);
+  }
+  for (; j < n; j++) {
+    const cj = c + (<usize>j << 2);
+    let x: f32 = accumulate ? load<f32>(cj) : 0;
+    let ap = a, bp = b + (<usize>j << 2);
+    for (let p = 0; p < k; p++, ap += aStep, bp += bStep) x += load<f32>(ap) * load<f32>(bp);
+    store<f32>(cj, x);
+  }
 }

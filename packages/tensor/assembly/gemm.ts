@@ -4,7 +4,7 @@
 // All pointers are byte offsets into the module's (imported) memory; sizes are element
 // counts; strides passed here are already in bytes.
 
-import { tile5x1, tile5x4, tile5x8 } from './gemm-tiles';
+import { rowTimesMatrix, tile5x1, tile5x4, tile5x8 } from './gemm-tiles';
 
 /** Row `i` of the product: itself, or `rows[i]` when an index list is given. */
 // @ts-ignore: decorator
@@ -22,9 +22,52 @@ export function gemmScratchBytes(k: i32): usize {
 
 /**
  * Packs rows `row(i0) … row(i0 + h − 1)` of A, `k` elements each, interleaved as
- * `dst[p·5 + r]`; rows `h … 4` of a partial block become zeroes.
+ * `dst[p·5 + r]`; rows `h … 4` of a partial block become zeroes. Packing costs about
+ * 1/n of the block's arithmetic, so the two common layouts get SIMD paths.
  */
 function packBlock(dst: usize, a: usize, rows: usize, i0: i32, h: i32, k: i32, aRow: usize, aStep: usize): void {
+  if (h == BLOCK && aRow == 4 && rows == 0) {
+    // Aᵀ·B: the five rows are adjacent at every p.
+    let s = a + (<usize>i0 << 2);
+    for (let p = 0; p < k; p++, dst += 20, s += aStep) {
+      v128.store(dst, v128.load(s));
+      store<f32>(dst, load<f32>(s, 16), 16);
+    }
+    return;
+  }
+  if (h == BLOCK && aStep == 4) {
+    // A·B: each row is contiguous; transpose 4×4 blocks of rows 0–3, row 4 beside them.
+    const s0 = a + rowAt(rows, i0) * aRow, s1 = a + rowAt(rows, i0 + 1) * aRow;
+    const s2 = a + rowAt(rows, i0 + 2) * aRow, s3 = a + rowAt(rows, i0 + 3) * aRow;
+    const s4 = a + rowAt(rows, i0 + 4) * aRow;
+    const k4 = k & ~3;
+    let p = 0;
+    for (; p < k4; p += 4, dst += 80) {
+      const o = <usize>p << 2;
+      const r0 = v128.load(s0 + o), r1 = v128.load(s1 + o), r2 = v128.load(s2 + o), r3 = v128.load(s3 + o);
+      const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
+      const t1 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+      const t2 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+      const t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+      v128.store(dst, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+      v128.store(dst, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7), 20);
+      v128.store(dst, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5), 40);
+      v128.store(dst, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7), 60);
+      store<f32>(dst, load<f32>(s4 + o), 16);
+      store<f32>(dst, load<f32>(s4 + o, 4), 36);
+      store<f32>(dst, load<f32>(s4 + o, 8), 56);
+      store<f32>(dst, load<f32>(s4 + o, 12), 76);
+    }
+    for (; p < k; p++, dst += 20) {
+      const o = <usize>p << 2;
+      store<f32>(dst, load<f32>(s0 + o));
+      store<f32>(dst, load<f32>(s1 + o), 4);
+      store<f32>(dst, load<f32>(s2 + o), 8);
+      store<f32>(dst, load<f32>(s3 + o), 12);
+      store<f32>(dst, load<f32>(s4 + o), 16);
+    }
+    return;
+  }
   for (let r = 0; r < BLOCK; r++) {
     let d = dst + (<usize>r << 2);
     if (r >= h) {
@@ -40,7 +83,9 @@ function packBlock(dst: usize, a: usize, rows: usize, i0: i32, h: i32, k: i32, a
  * `C[row(i), j] (+)= Σ_p A(row(i), p) · B[p, j]` for `i < m`, `j < n`, `p < k`, where
  * `A(r, p)` lives at `a + r·aRow + p·aStep` and `row(i)` is `i` or `rows[i]`. Blocks of
  * five rows are packed into `scratch` ({@link gemmScratchBytes}) and swept across B,
- * whose rows are `bStep` bytes apart. Strides are in bytes.
+ * whose rows are `bStep` bytes apart. Strides are in bytes. Full and partial blocks call
+ * the tile from separate sites, which also keeps Binaryen from inlining it: inlined into
+ * this loop nest it spills accumulators and runs 40% slower.
  */
 export function gemm(
   c: usize, a: usize, b: usize, rows: usize, m: i32, k: i32, n: i32,
@@ -53,26 +98,37 @@ export function gemm(
   const n4 = n & ~3;
   for (let i0 = 0; i0 < m; i0 += BLOCK) {
     const h = min(BLOCK, m - i0);
+    if (h == 1) {
+      rowTimesMatrix(c + rowAt(rows, i0) * cRow, a + rowAt(rows, i0) * aRow, aStep, b, bStep, k, n, accumulate);
+      continue;
+    }
     packBlock(packed, a, rows, i0, h, k, aRow, aStep);
     const c0 = c + rowAt(rows, i0) * cRow;
-    const c1 = h > 1 ? c + rowAt(rows, i0 + 1) * cRow : 0;
+    const c1 = c + rowAt(rows, i0 + 1) * cRow;
     const c2 = h > 2 ? c + rowAt(rows, i0 + 2) * cRow : 0;
     const c3 = h > 3 ? c + rowAt(rows, i0 + 3) * cRow : 0;
     const c4 = h > 4 ? c + rowAt(rows, i0 + 4) * cRow : 0;
     let j = 0;
-    for (; j < n8; j += 8) {
-      const o = <usize>j << 2;
-      tile5x8(c0 + o, h > 1 ? c1 + o : dummy, h > 2 ? c2 + o : dummy, h > 3 ? c3 + o : dummy, h > 4 ? c4 + o : dummy,
-        packed, b + o, bStep, k, accumulate);
+    if (h == BLOCK) {
+      for (; j < n8; j += 8) {
+        const o = <usize>j << 2;
+        tile5x8(c0 + o, c1 + o, c2 + o, c3 + o, c4 + o, packed, b + o, bStep, k, accumulate);
+      }
+    } else {
+      for (; j < n8; j += 8) {
+        const o = <usize>j << 2;
+        tile5x8(c0 + o, c1 + o, h > 2 ? c2 + o : dummy, h > 3 ? c3 + o : dummy, dummy,
+          packed, b + o, bStep, k, accumulate);
+      }
     }
     for (; j < n4; j += 4) {
       const o = <usize>j << 2;
-      tile5x4(c0 + o, h > 1 ? c1 + o : dummy, h > 2 ? c2 + o : dummy, h > 3 ? c3 + o : dummy, h > 4 ? c4 + o : dummy,
+      tile5x4(c0 + o, c1 + o, h > 2 ? c2 + o : dummy, h > 3 ? c3 + o : dummy, h > 4 ? c4 + o : dummy,
         packed, b + o, bStep, k, accumulate);
     }
     for (; j < n; j++) {
       const o = <usize>j << 2;
-      tile5x1(c0 + o, h > 1 ? c1 + o : dummy, h > 2 ? c2 + o : dummy, h > 3 ? c3 + o : dummy, h > 4 ? c4 + o : dummy,
+      tile5x1(c0 + o, c1 + o, h > 2 ? c2 + o : dummy, h > 3 ? c3 + o : dummy, h > 4 ? c4 + o : dummy,
         packed, b + o, bStep, k, accumulate);
     }
   }

@@ -5,6 +5,16 @@ export {
   matmul, matmulNT, matmulNTRows, matmulNTScratchBytes, matmulRows, matmulScratchBytes, matmulTN, matmulTNRows,
   matmulTNRowsScratchBytes,
 } from './matmul';
+export { add, axpy, gatherRows, mul, scale, scatterAddRows } from './elementwise';
+export {
+  crossEntropyBackward, crossEntropyForward, logSoftmaxBackward, logSoftmaxForward, softmaxBackward, softmaxForward,
+} from './softmax';
+export {
+  reluBackward, reluForward, sigmoidBackward, sigmoidForward, siluBackward, siluForward,
+} from './activations';
+export { layernormBackward, layernormForward, rmsnormBackward, rmsnormForward } from './norms';
+export { max, sum, sumRows, topK } from './reductions';
+export { adamStep, adamwStep, clipByGlobalNorm, l2Norm } from './optimizer';
 
 /** First byte after the module's static data: where the JavaScript allocator may start. */
 export function heapBase(): usize {

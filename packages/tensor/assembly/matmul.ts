@@ -60,7 +60,7 @@ function gemmNT(
 ): void {
   const aRow = <usize>lda << 2, bRow = <usize>ldb << 2, cRow = <usize>ldc << 2;
   if (m == 1) {
-    const r = rows == 0 ? 0 : <usize>load<i32>(rows);
+    const r: usize = rows == 0 ? 0 : <usize>load<i32>(rows);
     dotRows(out + r * cRow, a + r * aRow, b, bRow, k, n, accumulate);
     return;
   }

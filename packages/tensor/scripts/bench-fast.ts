@@ -121,3 +121,82 @@ benchGathered('NTRows', 80, 60, 256, 128);
 benchGathered('TNRows', 80, 60, 128, 256);
 
 export {};
+
+// ------------------------------------------------------------- row-wise kernels
+function benchRow(name: string, elements: number, fastRun: () => void, plainRun?: () => void): void {
+  if (!name.includes(filter)) return;
+  const t = time(fastRun);
+  const tp = plainRun ? time(plainRun) : NaN;
+  const ratio = plainRun ? `   plain ${((tp / elements) * 1e9).toFixed(2)} ns/el   x${(tp / t).toFixed(1)}` : '';
+  console.log(`${name.padEnd(28)} fast ${((t / elements) * 1e9).toFixed(3)} ns/el${ratio}`);
+}
+
+{
+  const rows = 80, cols = 1024, n = rows * cols;
+  const x = resident(n, 4), dy = resident(n, 6), out = resident(n, 7);
+  const px = x.slice(), po = new Float32Array(n);
+  const gamma = resident(cols, 8), rstd = resident(rows, 9);
+  const targets = fast.allocInt32(rows).data;
+  for (let r = 0; r < rows; r++) targets[r] = (r * 37) % cols;
+  const plainSoftmax = () => {
+    for (let r = 0; r < rows; r++) {
+      const o = r * cols;
+      let mx = -Infinity;
+      for (let j = 0; j < cols; j++) mx = Math.max(mx, px[o + j]);
+      let s = 0;
+      for (let j = 0; j < cols; j++) s += po[o + j] = Math.exp(px[o + j] - mx);
+      const inv = 1 / s;
+      for (let j = 0; j < cols; j++) po[o + j] *= inv;
+    }
+  };
+  benchRow(`softmax ${rows}x${cols}`, n, () => fast.softmaxForward(out, x, rows, cols), plainSoftmax);
+  benchRow(`sigmoid ${n}`, n, () => fast.sigmoidForward(out, x, n), () => {
+    for (let i = 0; i < n; i++) po[i] = 1 / (1 + Math.exp(-px[i]));
+  });
+  benchRow(`silu ${n}`, n, () => fast.siluForward(out, x, n), () => {
+    for (let i = 0; i < n; i++) po[i] = px[i] / (1 + Math.exp(-px[i]));
+  });
+  benchRow(`siluBackward ${n}`, n, () => fast.siluBackward(out, x, dy, n));
+  benchRow(`rmsnorm ${rows}x${cols}`, n, () => fast.rmsnormForward(out, rstd, x, gamma, 1e-5, rows, cols), () => {
+    for (let r = 0; r < rows; r++) {
+      const o = r * cols;
+      let s = 0;
+      for (let j = 0; j < cols; j++) s += px[o + j] * px[o + j];
+      const rs = 1 / Math.sqrt(s / cols + 1e-5);
+      for (let j = 0; j < cols; j++) po[o + j] = px[o + j] * rs;
+    }
+  });
+  benchRow(`crossEntropy ${rows}x${cols}`, n, () => fast.crossEntropyForward(out, x, targets, rows, cols), plainSoftmax);
+  benchRow(`logSoftmax ${rows}x${cols}`, n, () => fast.logSoftmaxForward(out, x, rows, cols));
+  const p = resident(n, 10), m = resident(n, 11), v = resident(n, 12).map(Math.abs), g = resident(n, 13);
+  const opts = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, step: 3 };
+  const pp = p.slice(), pm = m.slice(), pv = v.slice(), pg = g.slice();
+  benchRow(`adamw ${n}`, n, () => fast.adamwStep(p, m, v, g, opts, n), () => {
+    const bc1 = 1 - opts.beta1 ** opts.step, bc2 = 1 - opts.beta2 ** opts.step;
+    for (let i = 0; i < n; i++) {
+      const gi = pg[i];
+      pm[i] = opts.beta1 * pm[i] + (1 - opts.beta1) * gi;
+      pv[i] = opts.beta2 * pv[i] + (1 - opts.beta2) * gi * gi;
+      pp[i] = pp[i] * (1 - opts.lr * opts.weightDecay) - (opts.lr * pm[i] / bc1) / (Math.sqrt(pv[i] / bc2) + opts.eps);
+    }
+  });
+  benchRow(`plain Math.exp loop ${n}`, n, () => {
+    for (let i = 0; i < n; i++) po[i] = Math.exp(px[i]);
+  });
+
+  // The accuracy of exp, seen through softmax([t, 0]) = eᵗ / (eᵗ + 1) against float64.
+  if ('exp accuracy'.includes(filter) || filter === '') {
+    let worst = 0;
+    const probe = fast.allocFloat32(2);
+    const res = fast.allocFloat32(2);
+    for (let t = -87; t <= 88; t += 0.0137) {
+      probe.data[0] = t;
+      probe.data[1] = 0;
+      fast.softmaxForward(res.data, probe.data, 1, 2);
+      const e = Math.exp(Math.fround(t));
+      const want = e / (e + 1);
+      worst = Math.max(worst, Math.abs(res.data[0] - want) / want);
+    }
+    console.log(`softmax([t, 0]) worst relative error over t in [-87, 88]: ${worst.toExponential(2)}`);
+  }
+}

@@ -3,14 +3,17 @@ import type { BackendName, Kernels } from './kernels.js';
 /**
  * Storage for `length` elements that a backend's kernels read without copying.
  *
- * On the fast backend the elements live in WebAssembly memory; growing that memory
- * replaces its `ArrayBuffer`, so always read {@link Storage.data} afresh rather than
- * keeping the array across an allocation. The getter re-creates the view when needed.
+ * On the fast backend the elements live in WebAssembly memory, which grows as tensors
+ * are allocated (and, briefly, when a kernel needs scratch space). Where the runtime
+ * offers shared WebAssembly memory (Node, cross-origin-isolated browser pages) growth
+ * never invalidates a view, so arrays taken from {@link Storage.data} stay valid until
+ * `free()`. Elsewhere growth detaches old views: read `data` afresh after any
+ * allocation or kernel call; the getter re-creates the view when needed.
  */
 export interface Storage<T extends Float32Array | Int32Array> {
   /** Number of elements. */
   readonly length: number;
-  /** A view of the elements, valid until the backend's next allocation. */
+  /** A view of the elements (see the note above on memory growth). */
   readonly data: T;
   /** Returns the memory to the backend. Using the storage afterwards is an error. */
   free(): void;

@@ -268,7 +268,7 @@ export interface Kernels {
    * below every number. Requires `0 ≤ k ≤ cols`.
    */
   topK(indices: Int32Array, values: Float32Array, x: Float32Array, k: number, rows: number, cols: number): void;
-  /** Σ x (accumulated in float64 on the reference backend); 0 for `n = 0`. */
+  /** Σ x, accumulated in float64; 0 for `n = 0`. */
   sum(x: Float32Array, n: number): number;
   /** Mean of x; NaN for `n = 0`. */
   mean(x: Float32Array, n: number): number;

@@ -88,7 +88,7 @@ describe.each(availableBackends().map((b) => [b.name, b] as const))('%s backend:
       expect(be.max(new Float32Array([-Infinity, -Infinity]), 2)).toBe(-Infinity);
     });
 
-    it.runIf(name === 'reference')('sum accumulates in float64 (1e8 + 1 − 1e8 = 1)', () => {
+    it('sum accumulates in float64 (1e8 + 1 − 1e8 = 1)', () => {
       expect(be.sum(new Float32Array([1e8, 1, -1e8]), 3)).toBe(1);
     });
 

@@ -7,16 +7,24 @@
 import type { Backend, Storage } from '../../backend.js';
 import { CallFrame } from './frame.js';
 import { WasmHeap } from './heap.js';
+import { elementwiseKernels } from './elementwise-kernels.js';
 import { matmulKernels } from './matmul-kernels.js';
+import { reduceKernels } from './reduce-kernels.js';
+import { rowKernels } from './row-kernels.js';
 import { WasmStorage } from './storage.js';
 import type { WasmExports } from './wasm-exports.js';
 
 /** Pages the memory starts with (1 MiB); it grows on demand. */
 const INITIAL_PAGES = 16;
 
-/** Instantiates `module` on a fresh memory and returns the backend over it. */
-export function assembleBackend(module: WebAssembly.Module): Backend {
-  const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES });
+/**
+ * Instantiates `module` on a fresh memory and returns the backend over it. `shared`
+ * must match the module: a shared memory of `maximumPages` for the shared variant.
+ */
+export function assembleBackend(module: WebAssembly.Module, shared: boolean, maximumPages: number): Backend {
+  const memory = shared
+    ? new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: maximumPages, shared: true })
+    : new WebAssembly.Memory({ initial: INITIAL_PAGES });
   const instance = new WebAssembly.Instance(module, { env: { memory } });
   const wasm = instance.exports as unknown as WasmExports;
   const heap = new WasmHeap(memory, wasm.heapBase());
@@ -26,5 +34,8 @@ export function assembleBackend(module: WebAssembly.Module): Backend {
     allocFloat32: (n: number): Storage<Float32Array> => new WasmStorage(heap, Float32Array, n),
     allocInt32: (n: number): Storage<Int32Array> => new WasmStorage(heap, Int32Array, n),
     ...matmulKernels(wasm, frame),
-  } as Backend;
+    ...elementwiseKernels(wasm, frame),
+    ...rowKernels(wasm, frame),
+    ...reduceKernels(wasm, frame),
+  };
 }

@@ -1,8 +1,8 @@
 /**
  * Marshals the typed arrays of one kernel call into WebAssembly memory.
  *
- * An array whose buffer is the memory's buffer is passed by its byte offset (zero
- * copy). Any other array is copied into a scratch block for the call, and outputs are
+ * An array whose buffer is the memory's (see `WasmHeap.owns`) is passed by its byte
+ * offset (zero copy). Any other array is copied into a scratch block for the call, and outputs are
  * copied back afterwards. Resident offsets are read at registration, before the
  * scratch block is allocated: allocating may grow the memory, which detaches the
  * caller's views (their `byteOffset` would then read 0).
@@ -120,7 +120,7 @@ export class CallFrame {
     const slot = this.count++;
     this.outputs[slot] = output;
     this.aliasOf[slot] = -1;
-    if (x.buffer === this.heap.memory.buffer) {
+    if (this.heap.owns(x.buffer)) {
       this.arrays[slot] = undefined;
       this.needs[slot] = RESIDENT;
       this.pointers[slot] = x.byteOffset;

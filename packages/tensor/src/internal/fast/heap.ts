@@ -30,6 +30,10 @@ export class WasmHeap {
   private readonly freeStarts: number[] = [];
   private readonly freeSizes: number[] = [];
   private readonly live = new Map<number, number>();
+  /** Buffers the memory had before it grew; only a shared memory's stay usable. */
+  private readonly earlierBuffers = new WeakSet<ArrayBufferLike>();
+  /** Whether growth keeps old views valid (a shared memory is never detached). */
+  readonly shared: boolean;
 
   /**
    * @param memory - the memory the module imports.
@@ -37,8 +41,18 @@ export class WasmHeap {
    */
   constructor(memory: WebAssembly.Memory, base: number) {
     this.memory = memory;
+    this.shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
     this.top = alignUp(Math.max(base, ALIGN));
     this.clean = this.top;
+  }
+
+  /**
+   * Whether a typed array's buffer is this memory, so kernels can read it in place:
+   * the current buffer, or, for a shared memory, one it had before growing (growth
+   * gives a shared memory a new, longer buffer object over the same bytes).
+   */
+  owns(buffer: ArrayBufferLike): boolean {
+    return buffer === this.memory.buffer || (this.shared && this.earlierBuffers.has(buffer));
   }
 
   /** Bytes currently handed out (for tests and diagnostics). */
@@ -50,7 +64,8 @@ export class WasmHeap {
 
   /**
    * Returns the address of a block of at least `bytes` bytes, zeroed unless `zero` is
-   * false. May grow the memory, which detaches every view of the old buffer.
+   * false. May grow the memory, which detaches every view of the old buffer unless the
+   * memory is shared.
    */
   alloc(bytes: number, zero = true): number {
     if (!(bytes >= 0) || !Number.isSafeInteger(bytes)) throw new RangeError(`Cannot allocate ${bytes} bytes.`);
@@ -123,6 +138,7 @@ export class WasmHeap {
     if (end <= have) return;
     const needed = Math.ceil((end - have) / PAGE);
     const current = have / PAGE;
+    if (this.shared) this.earlierBuffers.add(this.memory.buffer);
     try {
       this.memory.grow(Math.max(needed, current));
     } catch {

@@ -6,7 +6,7 @@
  */
 import type { Backend } from '../../backend.js';
 import { assembleBackend } from './backend.js';
-import { wasmBinary } from './wasm-binary.generated.js';
+import { SHARED_MAXIMUM_PAGES, wasmBinary, wasmBinaryShared } from './wasm-binary.generated.js';
 
 /** `(module (func (result v128) v128.const i32x4 0 0 0 0))`: valid only where SIMD is. */
 const SIMD_PROBE = new Uint8Array([
@@ -34,11 +34,33 @@ export function isWasmSimdSupported(): boolean {
  * workers, refused by browsers on their main thread (use {@link loadFastBackend}).
  * Each call makes an independent instance with its own memory.
  */
-export function createFastBackend(): Backend {
-  return assembleBackend(new WebAssembly.Module(wasmBinary()));
+export function createFastBackend(options: { sharedMemory?: boolean } = {}): Backend {
+  const shared = options.sharedMemory ?? isSharedMemorySupported();
+  return assembleBackend(new WebAssembly.Module(shared ? wasmBinaryShared() : wasmBinary()), shared, SHARED_MAXIMUM_PAGES);
 }
 
 /** Creates a fast backend, compiling the kernels asynchronously (for a browser's main thread). */
 export async function loadFastBackend(): Promise<Backend> {
-  return assembleBackend(await WebAssembly.compile(wasmBinary()));
+  const shared = isSharedMemorySupported();
+  return assembleBackend(await WebAssembly.compile(shared ? wasmBinaryShared() : wasmBinary()), shared, SHARED_MAXIMUM_PAGES);
+}
+
+let sharedSupported: boolean | undefined;
+
+/**
+ * Whether this runtime can make a shared WebAssembly memory: Node can, and so can
+ * browser pages that are cross-origin isolated. There, memory growth never detaches
+ * the views that tensors and layers hold; elsewhere views must be re-read after growth.
+ */
+export function isSharedMemorySupported(): boolean {
+  if (sharedSupported === undefined) {
+    try {
+      sharedSupported =
+        typeof SharedArrayBuffer !== 'undefined' &&
+        new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }).buffer instanceof SharedArrayBuffer;
+    } catch {
+      sharedSupported = false;
+    }
+  }
+  return sharedSupported;
 }

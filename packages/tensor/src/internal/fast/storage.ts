@@ -25,7 +25,10 @@ export class WasmStorage<T extends Float32Array | Int32Array> implements Storage
     this.view = new create(heap.memory.buffer, this.address, length);
   }
 
-  /** The elements; re-created after memory growth, which detaches the old view. */
+  /**
+   * The elements. After memory growth the view is re-created over the new buffer; on a
+   * shared memory the old view also stays valid, on an ordinary one it is detached.
+   */
   get data(): T {
     if (this.address < 0) throw new Error('This storage was freed.');
     const buffer = this.heap.memory.buffer;

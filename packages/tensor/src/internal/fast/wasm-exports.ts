@@ -8,7 +8,7 @@
 type Ptr = number;
 type Flag = number;
 
-export interface WasmExports {
+export interface WasmExports extends WasmRowExports {
   heapBase(): number;
 
   matmulScratchBytes(k: number): number;
@@ -35,4 +35,52 @@ export interface WasmExports {
     out: Ptr, a: Ptr, b: Ptr, rows: Ptr, count: number, m: number, n: number, acc: Flag,
     lda: number, ldb: number, ldc: number, scratch: Ptr,
   ): void;
+}
+
+/** Row-wise, element-wise and reduction kernels (assembly/ files other than matmul). */
+export interface WasmRowExports {
+  add(out: Ptr, a: Ptr, b: Ptr, n: number): void;
+  mul(out: Ptr, a: Ptr, b: Ptr, n: number): void;
+  scale(out: Ptr, a: Ptr, s: number, n: number): void;
+  axpy(y: Ptr, alpha: number, x: Ptr, n: number): void;
+  gatherRows(out: Ptr, table: Ptr, ids: Ptr, count: number, cols: number): void;
+  scatterAddRows(dTable: Ptr, dOut: Ptr, ids: Ptr, count: number, cols: number): void;
+
+  softmaxForward(out: Ptr, x: Ptr, rows: number, cols: number): void;
+  softmaxBackward(dx: Ptr, y: Ptr, dy: Ptr, rows: number, cols: number): void;
+  logSoftmaxForward(out: Ptr, x: Ptr, rows: number, cols: number): void;
+  logSoftmaxBackward(dx: Ptr, y: Ptr, dy: Ptr, rows: number, cols: number): void;
+  crossEntropyForward(probs: Ptr, logits: Ptr, targets: Ptr, rows: number, cols: number): number;
+  crossEntropyBackward(dLogits: Ptr, probs: Ptr, targets: Ptr, dLoss: number, rows: number, cols: number): void;
+
+  sigmoidForward(out: Ptr, x: Ptr, n: number): void;
+  sigmoidBackward(dx: Ptr, y: Ptr, dy: Ptr, n: number): void;
+  siluForward(out: Ptr, x: Ptr, n: number): void;
+  siluBackward(dx: Ptr, x: Ptr, dy: Ptr, n: number): void;
+  reluForward(out: Ptr, x: Ptr, n: number): void;
+  reluBackward(dx: Ptr, x: Ptr, dy: Ptr, n: number): void;
+
+  rmsnormForward(out: Ptr, rstd: Ptr, x: Ptr, gamma: Ptr, eps: number, rows: number, cols: number): void;
+  rmsnormBackward(dx: Ptr, dGamma: Ptr, dy: Ptr, x: Ptr, gamma: Ptr, rstd: Ptr, rows: number, cols: number): void;
+  layernormForward(
+    out: Ptr, mean: Ptr, rstd: Ptr, x: Ptr, gamma: Ptr, beta: Ptr, eps: number, rows: number, cols: number,
+  ): void;
+  layernormBackward(
+    dx: Ptr, dGamma: Ptr, dBeta: Ptr, dy: Ptr, x: Ptr, gamma: Ptr, mean: Ptr, rstd: Ptr, rows: number, cols: number,
+  ): void;
+
+  topK(indices: Ptr, values: Ptr, x: Ptr, k: number, rows: number, cols: number): void;
+  sum(x: Ptr, n: number): number;
+  max(x: Ptr, n: number): number;
+  sumRows(out: Ptr, x: Ptr, rows: number, cols: number, acc: Flag): void;
+  adamStep(
+    param: Ptr, m: Ptr, v: Ptr, grad: Ptr, lr: number, beta1: number, beta2: number, eps: number, wd: number,
+    bc1: number, bc2: number, n: number,
+  ): void;
+  adamwStep(
+    param: Ptr, m: Ptr, v: Ptr, grad: Ptr, lr: number, beta1: number, beta2: number, eps: number, wd: number,
+    bc1: number, bc2: number, n: number,
+  ): void;
+  l2Norm(x: Ptr, n: number): number;
+  clipByGlobalNorm(x: Ptr, maxNorm: number, n: number): number;
 }

@@ -1,0 +1,43 @@
+/**
+ * KV-cache decode equals the full forward bit for bit: the cache runs the same kernels
+ * on the same rows in the same order, with the window frozen at creation.
+ */
+import { availableBackends } from '@moh/tensor';
+import { seededValues } from '@moh/test-utils';
+import { describe, expect, it } from 'vitest';
+import { Attention } from '../attention.js';
+import type { AdaptiveWindow, PositionEncoding } from '../config.js';
+import { makeParams, randomRouting, sliceRouting, sliceRows, tinyConfig } from './fixtures.js';
+
+const B = 2;
+const T = 7;
+const H = 4;
+const cases: { position: PositionEncoding; window: number | null; adaptiveWindow: AdaptiveWindow; wo: boolean; kvHeads: number }[] = [
+  { position: { kind: 'none' }, window: null, adaptiveWindow: { kind: 'fixed' }, wo: false, kvHeads: 4 },
+  { position: { kind: 'rope', base: 10000 }, window: 3, adaptiveWindow: { kind: 'fixed' }, wo: true, kvHeads: 2 },
+  { position: { kind: 'cope', maxPositions: 5 }, window: null, adaptiveWindow: { kind: 'fixed' }, wo: true, kvHeads: 1 },
+  { position: { kind: 'cope', maxPositions: 5 }, window: 3, adaptiveWindow: { kind: 'sequenceLength', min: 2, max: 5 }, wo: false, kvHeads: 2 },
+  { position: { kind: 'rope', base: 10000 }, window: 3, adaptiveWindow: { kind: 'attentionEntropy', min: 2, max: 6, momentum: 0.5 }, wo: true, kvHeads: 4 },
+];
+
+describe.each(availableBackends().map((b) => [b.name, b] as const))('KV cache (%s backend)', (_name, backend) => {
+  it.each(cases)('$position.kind, window $window ($adaptiveWindow.kind), W_o $wo, G $kvHeads', ({ position, window, adaptiveWindow, wo, kvHeads }) => {
+    const config = tinyConfig({ position, window, adaptiveWindow, outputProjection: wo, kvHeads });
+    const { params, grads } = makeParams(config, 7);
+    const layer = new Attention(config, params, grads, backend);
+    layer.entropyAverage = 0.6;
+    const x = seededValues(5, B * T * 16);
+    const routing = randomRouting(3, B * T, H, 0.6);
+    const cache = layer.createCache(B, T); // before the forward, which moves Ĥ
+    const full = Float32Array.from(layer.forward(x, B, T, routing));
+    expect(cache.window).toBe(layer.windowInForce);
+    let start = 0;
+    for (const n of [3, 1, 1, 2]) {
+      const out = cache.append(sliceRows(x, B, T, 16, start, n), n, sliceRouting(routing, B, T, start, n));
+      expect(Array.from(out)).toEqual(Array.from(sliceRows(full, B, T, 16, start, n)));
+      start += n;
+    }
+    expect(cache.length).toBe(T);
+    expect(() => cache.append(sliceRows(x, B, T, 16, 0, 1), 1, sliceRouting(routing, B, T, 0, 1))).toThrow(/capacity/);
+  });
+});

@@ -1,0 +1,66 @@
+/** RoPE and CoPE against hand-computed cases that a sign, direction or transpose error would fail. */
+import { referenceBackend } from '@moh/tensor';
+import { expectClose } from '@moh/test-utils';
+import { describe, expect, it } from 'vitest';
+import { copeRowForward } from '../cope.js';
+import { RopeTable } from '../rope.js';
+
+describe('RoPE', () => {
+  it('rotates pair i of position t by t·base^(−2i/D), counter-clockwise', () => {
+    const rope = new RopeTable(4, 10000);
+    const x = new Float32Array([1, 0, 0, 1]);
+    rope.rotate(x, 0, 1);
+    // pair 0: angle 1 → (cos 1, sin 1); pair 1: angle 1·10000^(−1/2) = 0.01 → (0,1) ↦ (−sin .01, cos .01)
+    expectClose(x, [Math.cos(1), Math.sin(1), -Math.sin(0.01), Math.cos(0.01)], { atol: 1e-7, rtol: 0 }, 'rotate');
+    const y = new Float32Array([0.5, -2, 3, 1]);
+    rope.rotate(y, 0, 0);
+    expect(Array.from(y)).toEqual([0.5, -2, 3, 1]);
+  });
+
+  it('rotates at an offset and its backward is the transpose', () => {
+    const rope = new RopeTable(4, 100);
+    const a = new Float32Array([9, 0.3, -1.2, 0.7, 2.5]);
+    const b = new Float32Array([9, -0.4, 0.9, 1.1, -0.2]);
+    const ra = Float32Array.from(a);
+    rope.rotate(ra, 1, 5);
+    const rb = Float32Array.from(b);
+    rope.rotateBack(rb, 1, 5);
+    let lhs = 0;
+    let rhs = 0;
+    for (let i = 1; i < 5; i++) {
+      lhs += ra[i] * b[i];
+      rhs += a[i] * rb[i];
+    }
+    expect(ra[0]).toBe(9);
+    expect(Math.abs(lhs - rhs)).toBeLessThan(1e-6);
+    expect(Math.abs(ra[1] - a[1])).toBeGreaterThan(0.1); // it did rotate
+    rope.rotateBack(ra, 1, 5);
+    expectClose(ra, a, { atol: 1e-6, rtol: 0 }, 'round trip');
+  });
+});
+
+describe('CoPE', () => {
+  it('sums gates from the key to the query, clamps at P−1 and interpolates the table', () => {
+    // One row with 3 keys; raw q·k = [0, ln 3, 100] → z = [0.5, 0.75, 1].
+    // Positions (suffix sums): p = [2.25 → clamped 2, 1.75, 1]. q = (1, 3);
+    // E = [(1,0), (0,1), (2,2)] → q·E = [1, 3, 8].
+    // c = [8, 0.25·3 + 0.75·8 = 6.75, 3].
+    const qk = new Float32Array([0, Math.log(3), 100]);
+    const slots = { z: new Float32Array(3), pos: new Float64Array(3), qe: new Float32Array(3) };
+    const scale = 1 / Math.sqrt(2);
+    copeRowForward(referenceBackend(), new Float32Array([1, 0, 0, 1, 2, 2]), 0, 3, 2, new Float32Array([1, 3]), 0, qk, scale, 3, slots);
+    expectClose(slots.z, [0.5, 0.75, 1], { atol: 1e-7, rtol: 0 }, 'gates');
+    expectClose(slots.pos, [2.25, 1.75, 1], { atol: 1e-6, rtol: 0 }, 'positions');
+    expectClose(slots.qe, [1, 3, 8], { atol: 0, rtol: 0 }, 'q·E');
+    expectClose(qk, [8, Math.log(3) * scale + 6.75, 100 * scale + 3], { atol: 1e-5, rtol: 1e-6 }, 'scores');
+  });
+
+  it('reads the head table at h·P·D', () => {
+    const table = new Float32Array(2 * 2 * 1);
+    table.set([100, 100, 1, 2]); // head 0 rows ignored; head 1: E = [1, 2]
+    const qk = new Float32Array([-100]); // z ≈ 0 → p ≈ 0 → c ≈ q·E[0] = 1·1
+    const slots = { z: new Float32Array(1), pos: new Float64Array(1), qe: new Float32Array(2) };
+    copeRowForward(referenceBackend(), table, 2, 2, 1, new Float32Array([1]), 0, qk, 1, 1, slots);
+    expectClose(qk, [-100 + 1], { atol: 1e-4, rtol: 0 }, 'score');
+  });
+});

@@ -1,0 +1,224 @@
+/**
+ * The attention layer: causal grouped-query attention over B sequences of T tokens,
+ * each head run only on the rows its routing activates (SPEC §3–4).
+ *
+ * Shapes: N = B·T rows, sequence-major (row `b·T + t`); d model width, H query heads,
+ * G KV heads, D head width. Input and output are `(N, d)`; gates are `(N, H)`.
+ *
+ * Gradients: weight gradients accumulate (`+=`) into the gradient views; the trainer
+ * clears them once per step. `dX` and `dGates` are overwritten.
+ *
+ * @packageDocumentation
+ */
+import type { HeadRouting } from '@moh/head-router';
+import type { Kernels } from '@moh/tensor';
+import type { AttentionConfig } from './config.js';
+import { AttentionCore, emptyStash, type HeadStash, type PassLayout } from './core.js';
+import { AttentionCache } from './kv-cache.js';
+import { checkAttentionParams, type AttentionParams } from './params.js';
+import { checkRouting } from './routing-check.js';
+import { validateAttentionConfig } from './validate.js';
+import { normalisedEntropy, windowInForce } from './window.js';
+
+/** The gradients {@link Attention.backward} returns (weight gradients go to the gradient views). */
+export interface AttentionGradients {
+  /** `(N, d)`: gradient of the input. */
+  readonly dX: Float32Array;
+  /** `(N, H)`: gradient of the gates; 0 on inactive (row, head) pairs. */
+  readonly dGates: Float32Array;
+}
+
+/** What the last forward kept for its backward. */
+interface Saved {
+  readonly routing: HeadRouting;
+  readonly layout: PassLayout;
+  readonly window: number | null;
+}
+
+/**
+ * One attention layer over parameter views it does not own.
+ *
+ * Buffers are reused between calls: the array `forward` returns, and those of
+ * `backward`, stay valid until the next call of the same method.
+ *
+ * @example
+ * ```ts
+ * const attention = new Attention(config, params, grads, getBackend());
+ * const y = attention.forward(x, 2, 7, routing); // (14, d)
+ * const { dX, dGates } = attention.backward(dY);
+ * ```
+ */
+export class Attention {
+  /** The shared pipeline (internal). */
+  private readonly core: AttentionCore;
+  private entropy = 1;
+  private lastEntropy: number | null = null;
+  private lastWindow: number | null = null;
+  private saved: Saved | null = null;
+  private rows = 0;
+  /** `(N, d)` copy of the input. */
+  private x = new Float32Array(0);
+  /** `(N, G·D)` keys (rotated with RoPE) and values, and their gradients. */
+  private keys = new Float32Array(0);
+  private values = new Float32Array(0);
+  private dKeys = new Float32Array(0);
+  private dValues = new Float32Array(0);
+  /** `(N, H·D)`: queries, head outputs, gated head outputs, and gradients; only active blocks are meaningful. */
+  private q = new Float32Array(0);
+  private o = new Float32Array(0);
+  private gated = new Float32Array(0);
+  private dQ = new Float32Array(0);
+  private dGated = new Float32Array(0);
+  /** `(N, d)` output and input gradient. */
+  private y = new Float32Array(0);
+  private dX = new Float32Array(0);
+  /** `(N, H)` gate gradients. */
+  private dGates = new Float32Array(0);
+  private readonly stashes: HeadStash[];
+
+  /**
+   * @param config - The layer; validated here.
+   * @param params - Parameter views `{wq, wk, wv, cope?, wo?}` (see {@link AttentionParams}).
+   * @param grads - Gradient views of the same shapes; the backward adds into them.
+   * @param kernels - The backend whose kernels run the products and softmaxes.
+   */
+  constructor(
+    readonly config: AttentionConfig,
+    params: AttentionParams,
+    grads: AttentionParams,
+    kernels: Kernels,
+  ) {
+    validateAttentionConfig(config);
+    checkAttentionParams(config, params, 'params');
+    checkAttentionParams(config, grads, 'grads');
+    this.core = new AttentionCore(config, kernels, params, grads);
+    this.stashes = Array.from({ length: config.queryHeads }, emptyStash);
+  }
+
+  /** The window the last forward used (`null`: full causal attention; also before any forward). */
+  get windowInForce(): number | null {
+    return this.lastWindow;
+  }
+
+  /**
+   * Running average Ĥ of the mean normalised attention entropy (`attentionEntropy`
+   * windows; 1 before any pass). Settable, to restore it from a checkpoint.
+   */
+  get entropyAverage(): number {
+    return this.entropy;
+  }
+
+  set entropyAverage(value: number) {
+    if (!(value >= 0 && value <= 1)) throw new Error(`entropyAverage must be in [0, 1], got ${value}`);
+    this.entropy = value;
+  }
+
+  /** Mean normalised entropy of the last forward's attention rows (`attentionEntropy` only; null otherwise or before any pass). */
+  get lastMeanEntropy(): number | null {
+    return this.lastEntropy;
+  }
+
+  /** The window a forward over sequences of `seqLen` tokens would use now. */
+  windowFor(seqLen: number): number | null {
+    return windowInForce(this.config, seqLen, this.entropy);
+  }
+
+  /**
+   * `concat_h(gate[t,h]·O_h[t])`, times W_o when enabled, over `batch` sequences of
+   * `seqLen` tokens. Head `h` runs only on `routing.activeRows[h]`; K and V are computed
+   * for every row. With `attentionEntropy` windows, the running average is updated
+   * after the pass (the pass itself used the average from before it).
+   *
+   * @param x - `(N, d)` input, N = batch·seqLen; copied, so the caller may reuse it.
+   * @returns `(N, d)`, valid until the next forward.
+   */
+  forward(x: Float32Array, batch: number, seqLen: number, routing: HeadRouting): Float32Array {
+    const { d, H } = this.core;
+    const n = batch * seqLen;
+    if (!Number.isInteger(batch) || !Number.isInteger(seqLen) || batch < 1 || seqLen < 1) {
+      throw new Error(`forward: batch and seqLen must be positive integers, got ${batch} and ${seqLen}`);
+    }
+    if (x.length !== n * d) throw new Error(`forward: x must have ${n * d} elements (${n}×${d}), got ${x.length}`);
+    checkRouting(routing, H, n);
+    this.resize(n);
+    this.x.set(x);
+    const window = this.windowFor(seqLen);
+    const layout: PassLayout = { rowsPerSeq: seqLen, startPos: 0, kvRowsPerSeq: seqLen };
+    for (let b = 0; b < batch; b++) this.core.projectKeysValues(this.x, b * seqLen, seqLen, this.keys, this.values, b * seqLen, 0);
+    this.core.forwardHeads(this.x, routing, layout, window, this.keys, this.values, this.q, this.o, this.gated, this.y, this.stashes);
+    this.lastWindow = window;
+    this.saved = { routing, layout, window };
+    if (this.config.adaptiveWindow.kind === 'attentionEntropy') {
+      const mean = this.meanEntropy(routing);
+      this.lastEntropy = mean;
+      if (mean !== null) {
+        const m = this.config.adaptiveWindow.momentum;
+        this.entropy = (1 - m) * this.entropy + m * mean;
+      }
+    }
+    return this.y;
+  }
+
+  /**
+   * Backward of the last forward, with the same window and routing. Adds weight
+   * gradients into the gradient views; each KV group receives the sum over the query
+   * heads that read it.
+   *
+   * @param dOut - `(N, d)` gradient of the forward's output.
+   */
+  backward(dOut: Float32Array): AttentionGradients {
+    const saved = this.saved;
+    if (saved === null) throw new Error('backward: call forward first');
+    const n = this.rows;
+    if (dOut.length !== n * this.core.d) throw new Error(`backward: dOut must have ${n * this.core.d} elements, got ${dOut.length}`);
+    this.core.backwardHeads(
+      dOut, this.x, saved.routing, saved.layout, saved.window, this.keys, this.values, this.q, this.o, this.gated,
+      this.stashes, this.dGated, this.dQ, this.dKeys, this.dValues, this.dX, this.dGates,
+    );
+    return { dX: this.dX, dGates: this.dGates };
+  }
+
+  /**
+   * A KV cache for incremental decoding of `batch` sequences of up to `capacity` tokens,
+   * with the window this layer would use for a full forward of `capacity` tokens
+   * (frozen for the cache's life).
+   */
+  createCache(batch: number, capacity: number): AttentionCache {
+    return new AttentionCache(this.core, batch, capacity, this.windowFor(capacity));
+  }
+
+  /** Mean normalised entropy over the pass's computed rows of length ≥ 2, or null if none. */
+  private meanEntropy(routing: HeadRouting): number | null {
+    let sum = 0;
+    let count = 0;
+    for (let h = 0; h < this.core.H; h++) {
+      const stash = this.stashes[h];
+      for (let r = 0; r < routing.activeRows[h].length; r++) {
+        const length = stash.offsets[r + 1] - stash.offsets[r];
+        if (length < 2) continue;
+        sum += normalisedEntropy(stash.probs, stash.offsets[r], length);
+        count++;
+      }
+    }
+    return count === 0 ? null : sum / count;
+  }
+
+  private resize(n: number): void {
+    if (n === this.rows) return;
+    const { d, H, G, D } = this.core;
+    this.rows = n;
+    this.x = new Float32Array(n * d);
+    this.keys = new Float32Array(n * G * D);
+    this.values = new Float32Array(n * G * D);
+    this.dKeys = new Float32Array(n * G * D);
+    this.dValues = new Float32Array(n * G * D);
+    this.q = new Float32Array(n * H * D);
+    this.o = new Float32Array(n * H * D);
+    this.gated = new Float32Array(n * H * D);
+    this.dQ = new Float32Array(n * H * D);
+    this.dGated = new Float32Array(n * H * D);
+    this.y = new Float32Array(n * d);
+    this.dX = new Float32Array(n * d);
+    this.dGates = new Float32Array(n * H);
+  }
+}

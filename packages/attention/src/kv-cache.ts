@@ -1,0 +1,97 @@
+/**
+ * A KV cache for incremental decoding: keys (rotated with RoPE) and values of every
+ * token so far, per sequence, so that each new token costs one row of attention per
+ * active head.
+ *
+ * Shapes: B sequences, C capacity (tokens per sequence), n new tokens per sequence in
+ * an append, d model width, H query heads, G KV heads, D head width.
+ *
+ * Exactness: an append runs the same pipeline as the full forward (the same kernels on
+ * the same rows, the same per-row code, the same order of heads), with the window frozen
+ * when the cache is made. A new row's output is therefore bit-identical to that row of
+ * a full forward over the whole sequence with that window, provided the backend's
+ * products give each output row the same arithmetic whatever other rows share the call
+ * (true of the reference backend, whose products accumulate each element in order).
+ *
+ * @packageDocumentation
+ */
+import type { HeadRouting } from '@moh/head-router';
+import { emptyStash, type AttentionCore, type HeadStash } from './core.js';
+import { checkRouting } from './routing-check.js';
+
+/** Cached keys and values of B sequences; made by `Attention.createCache`. */
+export class AttentionCache {
+  /** `(B·C, G·D)`: rotated keys and values, sequence `b` in rows `b·C … b·C+C−1`. */
+  private readonly keys: Float32Array;
+  private readonly values: Float32Array;
+  private filled = 0;
+  private chunkRows = 0;
+  /** `(B·n, H·D)` per-append queries, head outputs, gated outputs; `(B·n, d)` output. */
+  private q = new Float32Array(0);
+  private o = new Float32Array(0);
+  private gated = new Float32Array(0);
+  private y = new Float32Array(0);
+  private readonly stashes: HeadStash[];
+
+  /** @internal Use `Attention.createCache`. */
+  constructor(
+    private readonly core: AttentionCore,
+    /** Sequences B. */
+    readonly batch: number,
+    /** Tokens per sequence the cache can hold. */
+    readonly capacity: number,
+    /** The window in force for every append (null: full causal attention). */
+    readonly window: number | null,
+  ) {
+    if (!Number.isInteger(batch) || batch < 1) throw new Error(`cache: batch must be a positive integer, got ${batch}`);
+    if (!Number.isInteger(capacity) || capacity < 1) throw new Error(`cache: capacity must be a positive integer, got ${capacity}`);
+    const kv = core.G * core.D;
+    this.keys = new Float32Array(batch * capacity * kv);
+    this.values = new Float32Array(batch * capacity * kv);
+    this.stashes = Array.from({ length: core.H }, emptyStash);
+  }
+
+  /** Tokens cached per sequence. */
+  get length(): number {
+    return this.filled;
+  }
+
+  /**
+   * Appends `n` tokens to every sequence and returns their attention outputs (what
+   * the full forward gives for those rows).
+   *
+   * @param x - `(B·n, d)`: the new tokens' inputs, sequence-major (row `b·n + i`).
+   * @param routing - Routing of those `B·n` rows.
+   * @returns `(B·n, d)`, valid until the next append.
+   */
+  append(x: Float32Array, n: number, routing: HeadRouting): Float32Array {
+    const core = this.core;
+    const rows = this.batch * n;
+    if (!Number.isInteger(n) || n < 1) throw new Error(`append: n must be a positive integer, got ${n}`);
+    if (this.filled + n > this.capacity) {
+      throw new Error(`append: ${this.filled} + ${n} tokens exceed the capacity of ${this.capacity}`);
+    }
+    if (x.length !== rows * core.d) throw new Error(`append: x must have ${rows * core.d} elements, got ${x.length}`);
+    checkRouting(routing, core.H, rows);
+    if (rows !== this.chunkRows) {
+      const hd = core.H * core.D;
+      this.chunkRows = rows;
+      this.q = new Float32Array(rows * hd);
+      this.o = new Float32Array(rows * hd);
+      this.gated = new Float32Array(rows * hd);
+      this.y = new Float32Array(rows * core.d);
+    }
+    for (let b = 0; b < this.batch; b++) {
+      core.projectKeysValues(x, b * n, n, this.keys, this.values, b * this.capacity + this.filled, this.filled);
+    }
+    const layout = { rowsPerSeq: n, startPos: this.filled, kvRowsPerSeq: this.capacity };
+    core.forwardHeads(x, routing, layout, this.window, this.keys, this.values, this.q, this.o, this.gated, this.y, this.stashes);
+    this.filled += n;
+    return this.y;
+  }
+
+  /** Forgets every cached token (the window stays). */
+  reset(): void {
+    this.filled = 0;
+  }
+}

@@ -1,0 +1,172 @@
+// Row softmax, log-softmax and masked cross-entropy. Rows are max-subtracted before
+// exponentiating; a NaN anywhere in a row makes its max NaN and so the whole row NaN.
+
+import { expv, exps, hsum, shiftMax } from './math';
+
+/** Writes `exp(x − mx)` of a row to `out` and returns its sum. `out` may alias `x`. */
+function expShifted(out: usize, x: usize, mx: f32, n: i32): f32 {
+  const mv = f32x4.splat(mx);
+  let acc = f32x4.splat(0);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const o = <usize>j << 2;
+    const e = expv(f32x4.sub(v128.load(x + o), mv));
+    v128.store(out + o, e);
+    acc = f32x4.add(acc, e);
+  }
+  let s = hsum(acc);
+  for (; j < n; j++) {
+    const o = <usize>j << 2;
+    const e = exps(load<f32>(x + o) - mx);
+    store<f32>(out + o, e);
+    s += e;
+  }
+  return s;
+}
+
+/** `x[j] = x[j] · s + t` over a row. */
+function affine(x: usize, s: f32, t: f32, n: i32): void {
+  const sv = f32x4.splat(s), tv = f32x4.splat(t);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const o = <usize>j << 2;
+    v128.store(x + o, f32x4.add(f32x4.mul(v128.load(x + o), sv), tv));
+  }
+  for (; j < n; j++) {
+    const o = <usize>j << 2;
+    store<f32>(x + o, load<f32>(x + o) * s + t);
+  }
+}
+
+/** Σ a[j]·b[j] over a row. */
+function dot(a: usize, b: usize, n: i32): f32 {
+  let acc = f32x4.splat(0);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const o = <usize>j << 2;
+    acc = f32x4.add(acc, f32x4.mul(v128.load(a + o), v128.load(b + o)));
+  }
+  let s = hsum(acc);
+  for (; j < n; j++) s += load<f32>(a + (<usize>j << 2)) * load<f32>(b + (<usize>j << 2));
+  return s;
+}
+
+/** Row softmax. */
+export function softmaxForward(out: usize, x: usize, rows: i32, cols: i32): void {
+  const row = <usize>cols << 2;
+  for (let r = 0; r < rows; r++, out += row, x += row) {
+    const sum = expShifted(out, x, shiftMax(x, cols), cols);
+    affine(out, 1 / sum, 0, cols);
+  }
+}
+
+/** `dx = y ⊙ (dy − Σ y·dy)` per row; `dx` may alias `dy`. */
+export function softmaxBackward(dx: usize, y: usize, dy: usize, rows: i32, cols: i32): void {
+  const row = <usize>cols << 2;
+  for (let r = 0; r < rows; r++, dx += row, y += row, dy += row) {
+    const d = f32x4.splat(dot(y, dy, cols));
+    let j = 0;
+    for (; j + 4 <= cols; j += 4) {
+      const o = <usize>j << 2;
+      v128.store(dx + o, f32x4.mul(v128.load(y + o), f32x4.sub(v128.load(dy + o), d)));
+    }
+    const ds = f32x4.extract_lane(d, 0);
+    for (; j < cols; j++) {
+      const o = <usize>j << 2;
+      store<f32>(dx + o, load<f32>(y + o) * (load<f32>(dy + o) - ds));
+    }
+  }
+}
+
+/** Row log-softmax: `x − max − log Σ exp(x − max)`; `out` may alias `x`. */
+export function logSoftmaxForward(out: usize, x: usize, rows: i32, cols: i32): void {
+  const row = <usize>cols << 2;
+  for (let r = 0; r < rows; r++, out += row, x += row) {
+    const mx = shiftMax(x, cols);
+    // Only the sum is needed, so nothing is written before `x` has been read in full.
+    const lse = mx + <f32>Math.log(expSum(x, mx, cols));
+    const sv = f32x4.splat(lse);
+    let j = 0;
+    for (; j + 4 <= cols; j += 4) {
+      const o = <usize>j << 2;
+      v128.store(out + o, f32x4.sub(v128.load(x + o), sv));
+    }
+    for (; j < cols; j++) {
+      const o = <usize>j << 2;
+      store<f32>(out + o, load<f32>(x + o) - lse);
+    }
+  }
+}
+
+/** Σ exp(x − mx) over a row, without writing anything. */
+function expSum(x: usize, mx: f32, n: i32): f32 {
+  const mv = f32x4.splat(mx);
+  let acc = f32x4.splat(0);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) acc = f32x4.add(acc, expv(f32x4.sub(v128.load(x + (<usize>j << 2)), mv)));
+  let s = hsum(acc);
+  for (; j < n; j++) s += exps(load<f32>(x + (<usize>j << 2)) - mx);
+  return s;
+}
+
+/** `dx = dy − exp(y) · Σ dy` per row; `dx` may alias `dy`. */
+export function logSoftmaxBackward(dx: usize, y: usize, dy: usize, rows: i32, cols: i32): void {
+  const row = <usize>cols << 2;
+  for (let r = 0; r < rows; r++, dx += row, y += row, dy += row) {
+    let acc = f32x4.splat(0);
+    let j = 0;
+    for (; j + 4 <= cols; j += 4) acc = f32x4.add(acc, v128.load(dy + (<usize>j << 2)));
+    let s = hsum(acc);
+    for (; j < cols; j++) s += load<f32>(dy + (<usize>j << 2));
+    const sv = f32x4.splat(s);
+    j = 0;
+    for (; j + 4 <= cols; j += 4) {
+      const o = <usize>j << 2;
+      v128.store(dx + o, f32x4.sub(v128.load(dy + o), f32x4.mul(expv(v128.load(y + o)), sv)));
+    }
+    for (; j < cols; j++) {
+      const o = <usize>j << 2;
+      store<f32>(dx + o, load<f32>(dy + o) - exps(load<f32>(y + o)) * s);
+    }
+  }
+}
+
+/**
+ * Softmax of every row into `probs`; returns the mean over rows with a target ≥ 0 of
+ * `−log p[target]`, computed as `max + log Σ − x[target]` so it stays finite where the
+ * probability underflows. 0 when every row is masked.
+ */
+export function crossEntropyForward(probs: usize, logits: usize, targets: usize, rows: i32, cols: i32): f64 {
+  const row = <usize>cols << 2;
+  let total: f64 = 0;
+  let count = 0;
+  for (let r = 0; r < rows; r++, probs += row, logits += row) {
+    const mx = shiftMax(logits, cols);
+    const sum = expShifted(probs, logits, mx, cols);
+    affine(probs, 1 / sum, 0, cols);
+    const t = load<i32>(targets + (<usize>r << 2));
+    if (t < 0) continue;
+    total += <f64>mx + Math.log(<f64>sum) - <f64>load<f32>(logits + (<usize>t << 2));
+    count++;
+  }
+  return count == 0 ? 0 : total / count;
+}
+
+/** `dLogits = dLoss · (probs − onehot(target)) / count` on unmasked rows, 0 on masked ones. */
+export function crossEntropyBackward(dLogits: usize, probs: usize, targets: usize, dLoss: f32, rows: i32, cols: i32): void {
+  let count = 0;
+  for (let r = 0; r < rows; r++) if (load<i32>(targets + (<usize>r << 2)) >= 0) count++;
+  const row = <usize>cols << 2;
+  const s: f32 = count == 0 ? 0 : dLoss / <f32>count;
+  for (let r = 0; r < rows; r++, dLogits += row, probs += row) {
+    const t = load<i32>(targets + (<usize>r << 2));
+    if (t < 0) {
+      memory.fill(dLogits, 0, row);
+      continue;
+    }
+    memory.copy(dLogits, probs, row);
+    affine(dLogits, s, 0, cols);
+    const o = dLogits + (<usize>t << 2);
+    store<f32>(o, load<f32>(o) - s);
+  }
+}
