@@ -28,6 +28,17 @@ export interface AttentionGradients {
   readonly dGates: Float32Array;
 }
 
+/** Options of one {@link Attention.forward}. */
+export interface ForwardOptions {
+  /**
+   * Use this window (`null`: none) instead of the adaptive strategy's, e.g. a KV cache's
+   * `window`, so that a full recompute matches cached decoding. Defaults to the strategy's.
+   */
+  readonly window?: number | null;
+  /** Whether an `attentionEntropy` pass updates the running average. Defaults to true. */
+  readonly updateEntropy?: boolean;
+}
+
 /** What the last forward kept for its backward. */
 interface Saved {
   readonly routing: HeadRouting;
@@ -130,9 +141,10 @@ export class Attention {
    * after the pass (the pass itself used the average from before it).
    *
    * @param x - `(N, d)` input, N = batch·seqLen; copied, so the caller may reuse it.
+   * @param options - Window override and entropy bookkeeping (see {@link ForwardOptions}).
    * @returns `(N, d)`, valid until the next forward.
    */
-  forward(x: Float32Array, batch: number, seqLen: number, routing: HeadRouting): Float32Array {
+  forward(x: Float32Array, batch: number, seqLen: number, routing: HeadRouting, options: ForwardOptions = {}): Float32Array {
     const { d, H } = this.core;
     const n = batch * seqLen;
     if (!Number.isInteger(batch) || !Number.isInteger(seqLen) || batch < 1 || seqLen < 1) {
@@ -142,13 +154,16 @@ export class Attention {
     checkRouting(routing, H, n);
     this.resize(n);
     this.x.set(x);
-    const window = this.windowFor(seqLen);
+    const window = options.window === undefined ? this.windowFor(seqLen) : options.window;
+    if (window !== null && !(Number.isInteger(window) && window >= 1)) {
+      throw new Error(`forward: options.window must be a positive integer or null, got ${window}`);
+    }
     const layout: PassLayout = { rowsPerSeq: seqLen, startPos: 0, kvRowsPerSeq: seqLen };
     for (let b = 0; b < batch; b++) this.core.projectKeysValues(this.x, b * seqLen, seqLen, this.keys, this.values, b * seqLen, 0);
     this.core.forwardHeads(this.x, routing, layout, window, this.keys, this.values, this.q, this.o, this.gated, this.y, this.stashes);
     this.lastWindow = window;
     this.saved = { routing, layout, window };
-    if (this.config.adaptiveWindow.kind === 'attentionEntropy') {
+    if (this.config.adaptiveWindow.kind === 'attentionEntropy' && options.updateEntropy !== false) {
       const mean = this.meanEntropy(routing);
       this.lastEntropy = mean;
       if (mean !== null) {
@@ -180,11 +195,11 @@ export class Attention {
 
   /**
    * A KV cache for incremental decoding of `batch` sequences of up to `capacity` tokens,
-   * with the window this layer would use for a full forward of `capacity` tokens
-   * (frozen for the cache's life).
+   * with `window`, by default the one this layer would use for a full forward of
+   * `capacity` tokens (frozen for the cache's life).
    */
-  createCache(batch: number, capacity: number): AttentionCache {
-    return new AttentionCache(this.core, batch, capacity, this.windowFor(capacity));
+  createCache(batch: number, capacity: number, window: number | null = this.windowFor(capacity)): AttentionCache {
+    return new AttentionCache(this.core, batch, capacity, window);
   }
 
   /** Mean normalised entropy over the pass's computed rows of length ≥ 2, or null if none. */

@@ -17,7 +17,7 @@ export type {
   SequenceLengthWindow,
 } from './config.js';
 export { Attention } from './attention.js';
-export type { AttentionGradients } from './attention.js';
+export type { AttentionGradients, ForwardOptions } from './attention.js';
 export { AttentionCache } from './kv-cache.js';
 export { attentionParamShapes } from './params.js';
 export type { AttentionParams, AttentionParamShape } from './params.js';

@@ -40,4 +40,17 @@ describe.each(availableBackends().map((b) => [b.name, b] as const))('KV cache (%
     expect(cache.length).toBe(T);
     expect(() => cache.append(sliceRows(x, B, T, 16, 0, 1), 1, sliceRouting(routing, B, T, 0, 1))).toThrow(/capacity/);
   });
+
+  it('a shorter full recompute with the cache window matches the decoded prefix (adaptive windows)', () => {
+    const config = tinyConfig({ window: 3, adaptiveWindow: { kind: 'sequenceLength', min: 2, max: 6 }, position: { kind: 'rope', base: 10000 } });
+    const { params, grads } = makeParams(config, 7);
+    const layer = new Attention(config, params, grads, backend);
+    const x = seededValues(5, B * T * 16);
+    const routing = randomRouting(3, B * T, H, 0.6);
+    const cache = layer.createCache(B, T);
+    const decoded = cache.append(x, T, routing);
+    const n = 4; // ⌊4/2⌋ = 2 would be the strategy's window; the cache's is ⌊7/2⌋ = 3
+    const prefix = layer.forward(sliceRows(x, B, T, 16, 0, n), B, n, sliceRouting(routing, B, T, 0, n), { window: cache.window });
+    expect(Array.from(prefix)).toEqual(Array.from(sliceRows(decoded, B, T, 16, 0, n)));
+  });
 });
