@@ -79,9 +79,11 @@ export class AttentionCore {
     const position = config.position;
     this.positions = position.kind === 'cope' ? position.maxPositions : 0;
     this.rope = position.kind === 'rope' ? new RopeTable(this.D, position.base) : null;
+    // The records, not their arrays: the views are re-read at each use, so a model that
+    // re-takes its views after memory growth is seen here too.
     const cope =
       position.kind === 'cope' && params.cope !== undefined && grads.cope !== undefined
-        ? { table: params.cope, dTable: grads.cope, positions: this.positions }
+        ? { params, grads, positions: this.positions }
         : null;
     this.engine = new HeadRowEngine(kernels, this.D, this.G * this.D, cope);
   }

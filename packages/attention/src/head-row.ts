@@ -46,8 +46,8 @@ export class HeadRowEngine {
     private readonly kernels: Kernels,
     private readonly headDim: number,
     private readonly kvStride: number,
-    /** `(H, P, D)` CoPE tables and their gradient, or null without CoPE. */
-    private readonly cope: { table: Float32Array; dTable: Float32Array; positions: number } | null,
+    /** The records holding the `(H, P, D)` CoPE tables and their gradient, or null without CoPE. */
+    private readonly cope: { params: { readonly cope?: Float32Array }; grads: { readonly cope?: Float32Array }; positions: number } | null,
   ) {
     this.scale = 1 / Math.sqrt(headDim);
     this.acc = new Float64Array(headDim);
@@ -80,7 +80,8 @@ export class HeadRowEngine {
       probs[j] = copeRow === null ? dot * this.scale : dot;
     }
     if (copeRow !== null && this.cope !== null) {
-      const { table, positions } = this.cope;
+      const { positions } = this.cope;
+      const table = this.cope.params.cope as Float32Array;
       copeRowForward(this.kernels, table, copeRow.tableOff, positions, D, q, qOff, probs, this.scale, length, copeRow.slots);
     }
     this.kernels.softmaxForward(probs, probs, 1, length);
@@ -139,7 +140,9 @@ export class HeadRowEngine {
     const acc = this.acc;
     acc.fill(0);
     if (copeRow !== null && this.cope !== null) {
-      const { table, dTable, positions } = this.cope;
+      const { positions } = this.cope;
+      const table = this.cope.params.cope as Float32Array;
+      const dTable = this.cope.grads.cope as Float32Array;
       this.copeScratch = { dz: grow32(this.copeScratch.dz, length), dqe: this.copeScratch.dqe };
       copeRowBackward(
         this.kernels, table, dTable, copeRow.tableOff, positions, D, q, qOff, acc, dA, dQk, length, copeRow.slots,

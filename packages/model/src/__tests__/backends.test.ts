@@ -3,13 +3,17 @@
  * the reference one, including after the backend's memory has grown, which detaches
  * every view taken before (the parameter store re-takes its views; see store.ts).
  */
-import { availableBackends, referenceBackend } from '@moh/tensor';
+import { availableBackends, referenceBackend, type Backend } from '@moh/tensor';
 import { expectClose } from '@moh/test-utils';
 import { describe, expect, it } from 'vitest';
 import { createModel } from '../model.js';
 import { B, T, tinyBatch, tinyConfig } from './helpers.js';
 
 const fast = availableBackends().find((b) => b.name === 'fast');
+const fastOrThrow = (): Backend => {
+  if (fast === undefined) throw new Error('no fast backend');
+  return fast;
+};
 const config = tinyConfig({
   learnedPositions: true,
   attention: { headSelection: { kind: 'mixtureOfHeads', sharedHeads: 1, activeRoutedHeads: 2, loadBalanceWeight: 0.1, gating: 'scaled' } },
@@ -17,7 +21,7 @@ const config = tinyConfig({
 
 describe.runIf(fast !== undefined)('fast backend', () => {
   it('matches the reference backend, before and after its memory grows', () => {
-    const backend = fast!;
+    const backend = fastOrThrow();
     const { ids, targets } = tinyBatch(config.vocabSize);
     const reference = createModel(config, { backend: referenceBackend(), seed: 3 });
     const model = createModel(config, { backend, seed: 3 });
@@ -38,6 +42,28 @@ describe.runIf(fast !== undefined)('fast backend', () => {
     const big = backend.allocFloat32(8 * 1024 * 1024); // grows the WebAssembly memory
     expect(model.params.buffer).not.toBe(before);
     run();
+    big.free();
+  });
+
+  it('trains like the reference backend after a memory growth (parameters updated in the new memory)', () => {
+    const backend = fastOrThrow();
+    const { ids, targets } = tinyBatch(config.vocabSize);
+    const models = [createModel(config, { backend: referenceBackend(), seed: 3 }), createModel(config, { backend, seed: 3 })];
+    const big = backend.allocFloat32(16 * 1024 * 1024); // grow first, then update parameters
+    const losses = models.map((model) => {
+      const n = model.params.length;
+      const m = new Float32Array(n);
+      const v = new Float32Array(n);
+      const trace: number[] = [];
+      for (let step = 1; step <= 5; step++) {
+        trace.push(model.forward(ids, targets, B, T).loss);
+        model.zeroGrad();
+        model.backward();
+        model.backend.adamwStep(model.params, m, v, model.grads, { lr: 1e-2, beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0, step }, n);
+      }
+      return trace;
+    });
+    expectClose(losses[1], losses[0], { atol: 1e-4, rtol: 1e-4 }, 'losses');
     big.free();
   });
 });
