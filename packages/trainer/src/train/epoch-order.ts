@@ -1,0 +1,92 @@
+/**
+ * The order in which a data source visits its items, epoch after epoch. Each epoch is
+ * a fresh shuffle drawn from the trainer's seeded `Rng`; the cursor records the `Rng`
+ * state at the epoch's start, so a checkpoint can rebuild the very same permutation
+ * without storing it.
+ */
+import { Rng, type RngState } from '@moh/tensor';
+
+/** Where a data source stands: part of every checkpoint. */
+export interface DataCursor {
+  /** Epochs started so far (0 before the first item is read). */
+  readonly epoch: number;
+  /** The next item's index in the current epoch's order. */
+  readonly position: number;
+  /** The `Rng` state from which the current epoch's shuffle was drawn; `null` before the first epoch or without shuffling. */
+  readonly epochStart: RngState | null;
+}
+
+/** A sequence of item indices: shuffled per epoch by `rng`, or in natural order when `rng` is null. */
+export class EpochOrder {
+  /** `(count)` the current epoch's permutation. */
+  readonly order: Int32Array;
+  private readonly rng: Rng | null;
+  private epoch = 0;
+  private position = 0;
+  private epochStart: RngState | null = null;
+  /** Called after a new epoch's order is drawn, so the source can rebuild what depends on it. */
+  private readonly onEpoch: () => void;
+
+  constructor(count: number, rng: Rng | null, onEpoch: () => void = () => undefined) {
+    this.order = new Int32Array(count);
+    this.rng = rng;
+    this.onEpoch = onEpoch;
+    this.reset();
+  }
+
+  /** Whether the current epoch has no items left (true before the first epoch). */
+  get exhausted(): boolean {
+    return this.epoch === 0 || this.position >= this.order.length;
+  }
+
+  /** Epochs started so far. */
+  get epochs(): number {
+    return this.epoch;
+  }
+
+  /** The next item, starting a new epoch first when the current one is used up. */
+  peek(): number {
+    if (this.exhausted) this.startEpoch();
+    return this.order[this.position];
+  }
+
+  /** Moves past the item {@link EpochOrder.peek} returned. */
+  advance(): void {
+    this.position++;
+  }
+
+  /** The position within the epoch, for sources that step through sub-items (windows). */
+  get index(): number {
+    return this.position;
+  }
+
+  /** The cursor to save. */
+  cursor(): DataCursor {
+    return { epoch: this.epoch, position: this.position, epochStart: this.epochStart };
+  }
+
+  /** Returns to a saved cursor, redrawing that epoch's permutation from its `Rng` state. */
+  restore(cursor: DataCursor): void {
+    this.epoch = cursor.epoch;
+    this.position = cursor.position;
+    this.epochStart = cursor.epochStart;
+    this.reset();
+    if (cursor.epochStart !== null) Rng.fromState(cursor.epochStart).shuffle(this.order);
+    if (cursor.epoch > 0) this.onEpoch();
+  }
+
+  private startEpoch(): void {
+    this.reset();
+    if (this.rng !== null) {
+      this.epochStart = this.rng.getState();
+      this.rng.shuffle(this.order);
+    }
+    this.epoch++;
+    this.position = 0;
+    this.onEpoch();
+  }
+
+  private reset(): void {
+    for (let i = 0; i < this.order.length; i++) this.order[i] = i;
+  }
+}
