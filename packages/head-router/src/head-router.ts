@@ -89,6 +89,8 @@ export class HeadRouter {
    * @param params - `mixtureOfHeads` only: views of `ws (hs, d)`, `wr (hr, d)`, `wh (2, d)`.
    * @param grads - `mixtureOfHeads` only: the mirrored gradient views; omit for inference.
    */
+  private last: HeadRouting | null = null;
+
   constructor(
     selection: HeadSelection,
     modelDim: number,
@@ -124,6 +126,17 @@ export class HeadRouter {
    * reuse its buffer). Every call returns fresh arrays.
    */
   route(x: Float32Array, rows: number): HeadRouting {
+    const routing = this.routeRows(x, rows);
+    this.last = routing;
+    return routing;
+  }
+
+  /** The routing returned by the last {@link HeadRouter.route} call, or null before the first (telemetry, inspection). */
+  get lastRouting(): HeadRouting | null {
+    return this.last;
+  }
+
+  private routeRows(x: Float32Array, rows: number): HeadRouting {
     if (!Number.isInteger(rows) || rows < 0) throw new RangeError(`rows must be an integer ≥ 0, got ${rows}`);
     if (x.length < rows * this.modelDim) {
       throw new RangeError(`x must hold rows·d = ${rows * this.modelDim} values, got ${x.length}`);

@@ -1,3 +1,13 @@
+/** Options of one forward pass. */
+export interface BlockForwardOptions {
+  /**
+   * Whether the pass updates running statistics (the attention-entropy average of an
+   * adaptive window). Evaluation and inspection passes set this to false so they leave
+   * training state alone. Defaults to true.
+   */
+  readonly updateStatistics?: boolean;
+}
+
 /**
  * One transformer block (SPEC §2): attention with its head router, an FFN and two norms,
  * post-norm (the seed's) or pre-norm.
@@ -58,9 +68,10 @@ export class Block {
    * Runs the block on `x (N, d)`, `N = batch · seqLen`; returns the block's own output
    * buffer.
    */
-  forward(x: Float32Array, batch: number, seqLen: number): Float32Array {
+  forward(x: Float32Array, batch: number, seqLen: number, options: BlockForwardOptions = {}): Float32Array {
     const attention = this.parts.attention;
-    return this.run(x, batch * seqLen, (input, routing) => attention.forward(input, batch, seqLen, routing));
+    const attentionOptions = { updateEntropy: options.updateStatistics ?? true };
+    return this.run(x, batch * seqLen, (input, routing) => attention.forward(input, batch, seqLen, routing, attentionOptions));
   }
 
   /**

@@ -26,7 +26,7 @@ export { configFromJson, configToJson } from './config-json.js';
 export { ParameterStore } from './store.js';
 export type { TensorRecord } from './store.js';
 export { Block } from './block.js';
-export type { BlockParts } from './block.js';
+export type { BlockForwardOptions, BlockParts } from './block.js';
 export { attentionConfig, createModel, Model } from './model.js';
 export type { ForwardResult, ModelOptions, ModelParts } from './model.js';
 export { Decoder } from './decode.js';

@@ -13,7 +13,7 @@
 import { Attention, type AttentionConfig } from '@moh/attention';
 import { HeadRouter, type HeadRoutingStats } from '@moh/head-router';
 import { getBackend, Rng, type Backend } from '@moh/tensor';
-import { Block } from './block.js';
+import { Block, type BlockForwardOptions } from './block.js';
 import { ensure } from './buffers.js';
 import type { ModelConfig } from './config.js';
 import { Embedding } from './embedding.js';
@@ -171,8 +171,15 @@ export class Model {
   /**
    * Runs the model on `ids (B, T)` and, when given, scores `targets (B, T)` (negative
    * targets are masked out of the mean). Keeps what {@link Model.backward} needs.
+   * Evaluation passes should set `updateStatistics: false` (see `BlockForwardOptions`).
    */
-  forward(ids: Int32Array, targets: Int32Array | null, batch: number, seqLen: number): ForwardResult {
+  forward(
+    ids: Int32Array,
+    targets: Int32Array | null,
+    batch: number,
+    seqLen: number,
+    options: BlockForwardOptions = {},
+  ): ForwardResult {
     const { config } = this;
     const N = this.checkInputs(ids, targets, batch, seqLen);
     const d = config.modelDim;
@@ -180,7 +187,7 @@ export class Model {
     this.x0 = ensure(this.x0, N * d);
     this.parts.embedding.forward(this.x0, ids, N, seqLen);
     let x = this.x0;
-    for (const block of this.blocks) x = block.forward(x, batch, seqLen);
+    for (const block of this.blocks) x = block.forward(x, batch, seqLen, options);
     if (this.parts.finalNorm !== null) {
       this.yFinal = ensure(this.yFinal, N * d);
       this.parts.finalNorm.forward(this.yFinal, x, N);

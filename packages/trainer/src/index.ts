@@ -28,3 +28,18 @@ export {
 } from './tokenizer/special-tokens.js';
 export { decodeAnswer, formatChat, formatDocument, formatPrompt } from './tokenizer/chat.js';
 export type { ChatExample } from './tokenizer/chat.js';
+
+export { fitPrompt, generate, streamTokens } from './generate/generate.js';
+export type {
+  BeamDecoding, BeamHypothesis, DecodingStrategy, GenerateOptions, GenerateResult, GreedyDecoding, SampledDecoding, StopReason,
+} from './generate/types.js';
+export { greedyToken, logProbabilities, sampleToken, temperatureProbabilities, topKFilter, topPFilter } from './generate/filters.js';
+export { modelSource } from './generate/source.js';
+export type { DecodingCursor, DecodingSource } from './generate/source.js';
+export { lengthNormalisation } from './generate/beam.js';
+export { textStreamer } from './generate/text-stream.js';
+export { evaluateQa, qaOptions } from './evaluate/qa.js';
+export type { QaEvaluation, QaEvaluationOptions, QaPrediction, QaQuestion } from './evaluate/qa.js';
+export { headUsage } from './evaluate/head-usage.js';
+export type { HeadUsage, LayerHeadUsage } from './evaluate/head-usage.js';
+export { sequenceLogProbability } from './evaluate/score.js';

@@ -16,27 +16,33 @@ export interface DataCursor {
   readonly epochStart: RngState | null;
 }
 
-/** A sequence of item indices: shuffled per epoch by `rng`, or in natural order when `rng` is null. */
+/**
+ * A walk through epochs: each epoch draws a permutation of `count` items (shuffled by
+ * `rng`, or natural order when `rng` is null) and then has `size` positions, which is
+ * `count` unless the source's `onEpoch` says otherwise (pretraining permutes documents
+ * but steps through windows of their concatenation).
+ */
 export class EpochOrder {
   /** `(count)` the current epoch's permutation. */
   readonly order: Int32Array;
   private readonly rng: Rng | null;
   private epoch = 0;
   private position = 0;
+  private size = 0;
   private epochStart: RngState | null = null;
-  /** Called after a new epoch's order is drawn, so the source can rebuild what depends on it. */
-  private readonly onEpoch: () => void;
+  /** Called after an epoch's permutation is drawn; returns the epoch's number of positions. */
+  private readonly onEpoch: () => number;
 
-  constructor(count: number, rng: Rng | null, onEpoch: () => void = () => undefined) {
+  constructor(count: number, rng: Rng | null, onEpoch: () => number = () => count) {
     this.order = new Int32Array(count);
     this.rng = rng;
     this.onEpoch = onEpoch;
     this.reset();
   }
 
-  /** Whether the current epoch has no items left (true before the first epoch). */
-  get exhausted(): boolean {
-    return this.epoch === 0 || this.position >= this.order.length;
+  /** Whether an epoch has started and has no positions left. */
+  get passComplete(): boolean {
+    return this.epoch > 0 && this.position >= this.size;
   }
 
   /** Epochs started so far. */
@@ -44,20 +50,15 @@ export class EpochOrder {
     return this.epoch;
   }
 
-  /** The next item, starting a new epoch first when the current one is used up. */
-  peek(): number {
-    if (this.exhausted) this.startEpoch();
-    return this.order[this.position];
+  /** The next position in the epoch, starting a new epoch first when the current one is used up. */
+  next(): number {
+    if (this.epoch === 0 || this.position >= this.size) this.startEpoch();
+    return this.position;
   }
 
-  /** Moves past the item {@link EpochOrder.peek} returned. */
+  /** Moves past the position {@link EpochOrder.next} returned. */
   advance(): void {
     this.position++;
-  }
-
-  /** The position within the epoch, for sources that step through sub-items (windows). */
-  get index(): number {
-    return this.position;
   }
 
   /** The cursor to save. */
@@ -72,7 +73,7 @@ export class EpochOrder {
     this.epochStart = cursor.epochStart;
     this.reset();
     if (cursor.epochStart !== null) Rng.fromState(cursor.epochStart).shuffle(this.order);
-    if (cursor.epoch > 0) this.onEpoch();
+    this.size = cursor.epoch > 0 ? this.onEpoch() : 0;
   }
 
   private startEpoch(): void {
@@ -83,7 +84,7 @@ export class EpochOrder {
     }
     this.epoch++;
     this.position = 0;
-    this.onEpoch();
+    this.size = this.onEpoch();
   }
 
   private reset(): void {
