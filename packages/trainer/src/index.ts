@@ -1,8 +1,9 @@
 /**
- * `@moh/trainer`: training, evaluation and generation for MoH language models. It
- * holds the learning-rate schedules, the embedded default corpus, the byte-level BPE
- * tokenizer and the loaders for a user's own data; the training loop and generation
- * follow.
+ * `@moh/trainer`: training, evaluation and generation for MoH language models: the
+ * embedded default corpus, the byte-level BPE tokenizer, loaders for a user's own data,
+ * the training loop (AdamW, schedules, clipping, validation, routing telemetry,
+ * checkpoints and exact resume), text generation (greedy, sampling, beam search) and
+ * evaluation (held-out QA accuracy, head usage).
  *
  * @packageDocumentation
  */
@@ -43,3 +44,29 @@ export type { QaEvaluation, QaEvaluationOptions, QaPrediction, QaQuestion } from
 export { headUsage } from './evaluate/head-usage.js';
 export type { HeadUsage, LayerHeadUsage } from './evaluate/head-usage.js';
 export { sequenceLogProbability } from './evaluate/score.js';
+
+export { PHASES, resolveTrainerConfig, validateTrainerConfig } from './train/config.js';
+export type {
+  AdamWConfig, PhaseConfig, PhaseConfigInput, PhaseName, ScheduleInput, TelemetryConfig, TrainerConfig, TrainerConfigInput,
+  ValidationConfig,
+} from './train/config.js';
+export { TrainingDataError } from './train/data.js';
+export type { InstructionExample, TrainingData } from './train/data.js';
+export type { DataCursor } from './train/epoch-order.js';
+export { combineObservers } from './train/events.js';
+export type {
+  CheckpointEvent, LayerTelemetry, PhaseEvent, RoutingCollapseWarning, StepEvent, TelemetryEvent, TrainingEvent,
+  TrainingObserver, ValidationEvent, WarningEvent,
+} from './train/events.js';
+export { Trainer } from './train/trainer.js';
+export type { RunOptions, RunResult, TrainerOptions } from './train/trainer.js';
+export { TRAINER_STATE_FORMAT, TRAINER_STATE_VERSION } from './train/trainer-state.js';
+export type { TrainerState, ValidationRecord } from './train/trainer-state.js';
+export type { TelemetryState } from './train/telemetry.js';
+export type { AdamWState } from './train/optimizer.js';
+export { CHECKPOINT_FILES, CheckpointError, loadCheckpoint, saveCheckpoint } from './train/checkpoint.js';
+export type { Checkpoint, CheckpointContents, CheckpointProblem, CheckpointWriteOptions } from './train/checkpoint.js';
+export { JsonlMetricsLog } from './train/metrics.js';
+export type { MetricsLogOptions } from './train/metrics.js';
+export { ProgressReporter } from './train/progress.js';
+export type { ProgressReporterOptions } from './train/progress.js';

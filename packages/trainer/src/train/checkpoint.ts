@@ -6,7 +6,7 @@
  * - `tokenizer.json`: the caller's tokenizer, an opaque JSON value (`null` when none);
  * - `optimizer.safetensors`: AdamW's `m` and `v`, with the step in the metadata;
  * - `state.json`: step, phase, data `Rng` and cursors, trainer configuration, telemetry
- *   windows, validation history (see {@link TrainerState}).
+ *   windows, validation history, attention-entropy averages (see {@link TrainerState}).
  *
  * Atomicity: everything is written and fsynced into a temporary directory beside the
  * target, which is then renamed into place. POSIX cannot rename a directory over a

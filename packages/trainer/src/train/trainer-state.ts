@@ -41,6 +41,12 @@ export interface TrainerState {
   readonly fingerprints: { readonly pretraining: number | null; readonly instruction: number | null };
   /** Telemetry accumulators of the open window. */
   readonly telemetry: TelemetryState;
+  /**
+   * `(L)` each layer's running attention-entropy average (the state of an
+   * `attentionEntropy` adaptive window, 1 otherwise): model state outside the weights
+   * that the next forward pass reads.
+   */
+  readonly attentionEntropy: readonly number[];
   /** Every validation pass so far. */
   readonly validation: readonly ValidationRecord[];
   /** Training time so far. */
@@ -78,6 +84,10 @@ export function checkTrainerState(value: unknown): TrainerState {
   for (const name of ['load', 'meanGate', 'balanceLoss', 'balanceRatio', 'entropy', 'streak']) {
     const list = telemetry[name];
     if (!Array.isArray(list) || !list.every((x) => typeof x === 'number')) throw new Error(`"telemetry.${name}" must be an array of numbers`);
+  }
+  const entropy = s['attentionEntropy'];
+  if (!Array.isArray(entropy) || !entropy.every((x) => typeof x === 'number' && x >= 0 && x <= 1)) {
+    throw new Error('"attentionEntropy" must be an array of numbers in [0, 1], one per layer');
   }
   if (!Array.isArray(s['validation'])) throw new Error('"validation" must be an array');
   if (typeof s['elapsedMs'] !== 'number') throw new Error('"elapsedMs" must be a number');

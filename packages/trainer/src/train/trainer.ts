@@ -257,6 +257,7 @@ export class Trainer {
       cursors: { pretraining: cursor('pretraining'), instruction: cursor('instruction') },
       fingerprints: { ...this.fingerprints },
       telemetry: this.telemetry.state(),
+      attentionEntropy: this.model.blocks.map((b) => b.parts.attention.entropyAverage),
       validation: [...this.history],
       elapsedMs: this.elapsedMs(),
     };
@@ -335,6 +336,12 @@ export class Trainer {
     this.steps = state.step;
     this.rng.setState(state.rng);
     this.telemetry.restore(state.telemetry);
+    if (state.attentionEntropy.length !== this.model.blocks.length) {
+      throw new RangeError(`The state holds ${state.attentionEntropy.length} attention-entropy averages but the model has ${this.model.blocks.length} layers.`);
+    }
+    this.model.blocks.forEach((b, i) => {
+      b.parts.attention.entropyAverage = state.attentionEntropy[i];
+    });
     this.history = [...state.validation];
     this.elapsedBefore = state.elapsedMs;
     this.optimizer.restore(optimizer);

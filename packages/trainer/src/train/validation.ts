@@ -1,7 +1,8 @@
 /**
  * Validation: the mean cross-entropy over every unmasked held-out target (each batch's
  * mean weighted by its target count, so a short last batch counts for what it holds)
- * and the perplexity `exp(mean CE)`. Forward passes only: no gradient is computed.
+ * and the perplexity `exp(mean CE)`. Forward passes only: no gradient is computed, and
+ * no running statistic of the model is updated.
  */
 import type { Model } from '@moh/model';
 import type { ValidationBatch } from './batch-source.js';
@@ -24,7 +25,8 @@ export function evaluate(model: Model, batches: readonly ValidationBatch[], seqL
   let tokens = 0;
   for (const batch of batches) {
     if (batch.counted === 0) continue;
-    const { ce } = model.forward(batch.ids, batch.targets, batch.rows, seqLen);
+    // Held-out passes must not move running statistics (an adaptive window's entropy average) that training reads.
+    const { ce } = model.forward(batch.ids, batch.targets, batch.rows, seqLen, { updateStatistics: false });
     sum += ce * batch.counted;
     tokens += batch.counted;
   }

@@ -1,12 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createModel, resolveConfig } from '@moh/model';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadCheckpoint } from '../checkpoint.js';
 import { TrainingDataError } from '../data.js';
 import type { TrainingEvent } from '../events.js';
 import { Trainer } from '../trainer.js';
-import { bits, recorder, syntheticDocs, timeless, tinyConfig, tinyData, tinyModel } from './helpers.js';
+import { bits, recorder, syntheticDocs, timeless, TINY, tinyConfig, tinyData, tinyModel } from './helpers.js';
 
 const root = mkdtempSync(join(tmpdir(), 'moh-resume-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -45,6 +46,31 @@ describe('resume', () => {
     const withoutCheckpoints = (events: TrainingEvent[]) => timeless(events.filter((e) => e.kind !== 'checkpoint'));
     expect(withoutCheckpoints([...first.events, ...second.events])).toEqual(withoutCheckpoints(reference.events));
     expect(b.validationHistory.map((r) => r.step)).toEqual([3, 6, 9, 10]);
+  });
+
+  it('restores model state outside the weights: the entropy average of an adaptive window', async () => {
+    const config = resolveConfig({
+      ...TINY,
+      attention: { ...TINY.attention, window: 6, adaptiveWindow: { kind: 'attentionEntropy', min: 1, max: 16, momentum: 0.5 } },
+      // A wide initialisation makes attention peaked, so the entropy average (and the window) moves.
+      initStd: 0.5,
+    });
+    const straightRun = recorder();
+    const s = new Trainer(createModel(config, { seed: 1 }), tinyConfig(), tinyData(), { onEvent: straightRun.observer });
+    await s.run();
+    const dir = join(root, 'entropy');
+    const first = recorder();
+    const a = new Trainer(createModel(config, { seed: 1 }), tinyConfig(), tinyData(), { onEvent: first.observer });
+    await a.run({ untilStep: 4 });
+    a.checkpoint(dir);
+    expect(a.state().attentionEntropy.every((h) => h < 1)).toBe(true);
+    const second = recorder();
+    const b = Trainer.resume(loadCheckpoint(dir), tinyData(), { onEvent: second.observer });
+    await b.run();
+    const loss = (events: TrainingEvent[]) => events.flatMap((e) => (e.kind === 'step' ? [e.loss] : []));
+    const resumed = [...loss(first.events), ...loss(second.events)];
+    loss(straightRun.events).forEach((x, i) => expect(Object.is(x, resumed[i]), `step ${i + 1}`).toBe(true));
+    expect(bits(b.model.params)).toEqual(bits(s.model.params));
   });
 
   it('refuses to resume on different data', async () => {

@@ -1,4 +1,4 @@
-import { createModel } from '@moh/model';
+import { createModel, resolveConfig } from '@moh/model';
 import { referenceBackend, Rng } from '@moh/tensor';
 import { describe, expect, it } from 'vitest';
 import { learningRate } from '../../schedule.js';
@@ -141,6 +141,21 @@ describe('Trainer', () => {
     const all = events.filter((e): e is ValidationEvent => e.kind === 'validation');
     expect(all.map((e) => [e.step, e.phase])).toEqual([[3, 'pretraining'], [6, 'pretraining'], [9, 'instruction'], [10, 'instruction']]);
     expect(trainer.validationHistory.map((r) => r.step)).toEqual([3, 6, 9, 10]);
+  });
+
+  it('leaves the running statistics of the model alone when validating', async () => {
+    const config = resolveConfig({
+      ...TINY,
+      initStd: 0.5,
+      attention: { ...TINY.attention, window: 6, adaptiveWindow: { kind: 'attentionEntropy', min: 1, max: 16, momentum: 0.5 } },
+    });
+    const trainer = new Trainer(createModel(config, { seed: 1 }), tinyConfig({ validation: { interval: 0, batches: 2 } }), tinyData());
+    await trainer.run({ untilStep: 2 });
+    const before = trainer.state().attentionEntropy;
+    expect(trainer.validate()?.tokens).toBeGreaterThan(0);
+    expect(trainer.state().attentionEntropy).toEqual(before);
+    trainer.trainStep();
+    expect(trainer.state().attentionEntropy).not.toEqual(before);
   });
 
   it('reports routing telemetry per layer every interval', async () => {
