@@ -1,5 +1,8 @@
-// Checks every publishable package's built output as a consumer would see it: publint
-// in strict mode on each package, after `npm run build`. Exits non-zero on any issue.
+// Checks every publishable package's built output as a consumer would see it, after
+// `npm run build`: publint in strict mode, and "are the types wrong" on the packed
+// tarball (ESM-only profile: these packages ship ES modules only). Exits non-zero on
+// any issue.
+import { execFileSync } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { publint } from 'publint';
@@ -16,7 +19,14 @@ for (const dir of (await readdir(root)).sort()) {
     console.log(`${pkg.name}: [${message.type}] ${formatMessage(message, pkg) ?? message.code}`);
   }
   const errors = messages.filter((m) => m.type !== 'suggestion');
-  failures += errors.length;
-  console.log(`${pkg.name}: ${errors.length === 0 ? 'ok' : `${errors.length} problem(s)`}`);
+  let typesOk = true;
+  try {
+    execFileSync('npx', ['attw', '--pack', pkgDir, '--profile', 'esm-only', '--format', 'ascii'], { stdio: 'pipe' });
+  } catch (error) {
+    typesOk = false;
+    console.log(String(error.stdout ?? error));
+  }
+  failures += errors.length + (typesOk ? 0 : 1);
+  console.log(`${pkg.name}: publint ${errors.length === 0 ? 'ok' : `${errors.length} problem(s)`}, types ${typesOk ? 'ok' : 'wrong'}`);
 }
 process.exitCode = failures === 0 ? 0 : 1;
