@@ -11,9 +11,10 @@
  * @packageDocumentation
  */
 import type { HeadRouting } from '@moh/head-router';
-import type { Kernels } from '@moh/tensor';
+import { Workspace, type Kernels } from '@moh/tensor';
 import type { AttentionConfig } from './config.js';
-import { AttentionCore, emptyStash, type HeadStash, type PassLayout } from './core.js';
+import { Block, BLOCK_FIELDS, emptyStash, type HeadStash, type PassLayout } from './blocks.js';
+import { AttentionCore } from './core.js';
 import { AttentionCache } from './kv-cache.js';
 import { checkAttentionParams, type AttentionParams } from './params.js';
 import { checkRouting } from './routing-check.js';
@@ -68,23 +69,23 @@ export class Attention {
   private saved: Saved | null = null;
   private rows = 0;
   /** `(N, d)` copy of the input. */
-  private x = new Float32Array(0);
+  private x: Float32Array = new Float32Array(0);
   /** `(N, G·D)` keys (rotated with RoPE) and values, and their gradients. */
-  private keys = new Float32Array(0);
-  private values = new Float32Array(0);
-  private dKeys = new Float32Array(0);
-  private dValues = new Float32Array(0);
+  private keys: Float32Array = new Float32Array(0);
+  private values: Float32Array = new Float32Array(0);
+  private dKeys: Float32Array = new Float32Array(0);
+  private dValues: Float32Array = new Float32Array(0);
   /** `(N, H·D)`: queries, head outputs, gated head outputs, and gradients; only active blocks are meaningful. */
-  private q = new Float32Array(0);
-  private o = new Float32Array(0);
-  private gated = new Float32Array(0);
-  private dQ = new Float32Array(0);
-  private dGated = new Float32Array(0);
+  private q: Float32Array = new Float32Array(0);
+  private o: Float32Array = new Float32Array(0);
+  private gated: Float32Array = new Float32Array(0);
+  private dQ: Float32Array = new Float32Array(0);
+  private dGated: Float32Array = new Float32Array(0);
   /** `(N, d)` output and input gradient. */
-  private y = new Float32Array(0);
-  private dX = new Float32Array(0);
+  private y: Float32Array = new Float32Array(0);
+  private dX: Float32Array = new Float32Array(0);
   /** `(N, H)` gate gradients. */
-  private dGates = new Float32Array(0);
+  private dGates: Float32Array = new Float32Array(0);
   private readonly stashes: HeadStash[];
 
   /**
@@ -92,17 +93,20 @@ export class Attention {
    * @param params - Parameter views `{wq, wk, wv, cope?, wo?}` (see {@link AttentionParams}).
    * @param grads - Gradient views of the same shapes; the backward adds into them.
    * @param kernels - The backend whose kernels run the products and softmaxes.
+   * @param workspace - Where the layer keeps its activations. Pass the model's, made over
+   *   the same backend, so the kernels read them in place. Defaults to ordinary arrays.
    */
   constructor(
     readonly config: AttentionConfig,
     params: AttentionParams,
     grads: AttentionParams,
     kernels: Kernels,
+    workspace: Workspace = new Workspace(),
   ) {
     validateAttentionConfig(config);
     checkAttentionParams(config, params, 'params');
     checkAttentionParams(config, grads, 'grads');
-    this.core = new AttentionCore(config, kernels, params, grads);
+    this.core = new AttentionCore(config, kernels, params, grads, workspace);
     this.stashes = Array.from({ length: config.queryHeads }, emptyStash);
   }
 
@@ -164,7 +168,7 @@ export class Attention {
     this.lastWindow = window;
     this.saved = { routing, layout, window };
     if (this.config.adaptiveWindow.kind === 'attentionEntropy' && options.updateEntropy !== false) {
-      const mean = this.meanEntropy(routing);
+      const mean = this.meanEntropy();
       this.lastEntropy = mean;
       if (mean !== null) {
         const m = this.config.adaptiveWindow.momentum;
@@ -187,7 +191,7 @@ export class Attention {
     const n = this.rows;
     if (dOut.length !== n * this.core.d) throw new Error(`backward: dOut must have ${n * this.core.d} elements, got ${dOut.length}`);
     this.core.backwardHeads(
-      dOut, this.x, saved.routing, saved.layout, saved.window, this.keys, this.values, this.q, this.o, this.gated,
+      dOut, this.x, saved.routing, saved.layout, this.keys, this.values, this.q, this.o, this.gated,
       this.stashes, this.dGated, this.dQ, this.dKeys, this.dValues, this.dX, this.dGates,
     );
     return { dX: this.dX, dGates: this.dGates };
@@ -203,16 +207,20 @@ export class Attention {
   }
 
   /** Mean normalised entropy over the pass's computed rows of length ≥ 2, or null if none. */
-  private meanEntropy(routing: HeadRouting): number | null {
+  private meanEntropy(): number | null {
     let sum = 0;
     let count = 0;
-    for (let h = 0; h < this.core.H; h++) {
-      const stash = this.stashes[h];
-      for (let r = 0; r < routing.activeRows[h].length; r++) {
-        const length = stash.offsets[r + 1] - stash.offsets[r];
-        if (length < 2) continue;
-        sum += normalisedEntropy(stash.probs, stash.offsets[r], length);
-        count++;
+    for (const stash of this.stashes) {
+      for (let b = 0; b < stash.blockCount; b++) {
+        const rec = b * BLOCK_FIELDS;
+        const first = stash.blocks[rec + Block.first];
+        const width = stash.blocks[rec + Block.width];
+        for (let r = 0; r < stash.blocks[rec + Block.count]; r++) {
+          const length = stash.hi[first + r] - stash.lo[first + r];
+          if (length < 2) continue;
+          sum += normalisedEntropy(stash.probs, stash.blocks[rec + Block.probs] + r * width + stash.lo[first + r], length);
+          count++;
+        }
       }
     }
     return count === 0 ? null : sum / count;
@@ -220,20 +228,20 @@ export class Attention {
 
   private resize(n: number): void {
     if (n === this.rows) return;
-    const { d, H, G, D } = this.core;
+    const { d, H, G, D, workspace: w } = this.core;
     this.rows = n;
-    this.x = new Float32Array(n * d);
-    this.keys = new Float32Array(n * G * D);
-    this.values = new Float32Array(n * G * D);
-    this.dKeys = new Float32Array(n * G * D);
-    this.dValues = new Float32Array(n * G * D);
-    this.q = new Float32Array(n * H * D);
-    this.o = new Float32Array(n * H * D);
-    this.gated = new Float32Array(n * H * D);
-    this.dQ = new Float32Array(n * H * D);
-    this.dGated = new Float32Array(n * H * D);
-    this.y = new Float32Array(n * d);
-    this.dX = new Float32Array(n * d);
-    this.dGates = new Float32Array(n * H);
+    this.x = w.ensure(this.x, n * d);
+    this.keys = w.ensure(this.keys, n * G * D);
+    this.values = w.ensure(this.values, n * G * D);
+    this.dKeys = w.ensure(this.dKeys, n * G * D);
+    this.dValues = w.ensure(this.dValues, n * G * D);
+    this.q = w.ensure(this.q, n * H * D);
+    this.o = w.ensure(this.o, n * H * D);
+    this.gated = w.ensure(this.gated, n * H * D);
+    this.dQ = w.ensure(this.dQ, n * H * D);
+    this.dGated = w.ensure(this.dGated, n * H * D);
+    this.y = w.ensure(this.y, n * d);
+    this.dX = w.ensure(this.dX, n * d);
+    this.dGates = w.ensure(this.dGates, n * H);
   }
 }

@@ -1,7 +1,7 @@
 /**
  * The sparse head pipeline shared by the full forward ({@link Attention}) and the KV
- * cache: K/V projection, per-head query projection on active rows only, the per-row
- * attention of {@link HeadRowEngine}, gating and the output projection; and the
+ * cache: K/V projection, per-head query projection on active rows only, the blocked
+ * attention of {@link HeadBlockEngine}, gating and the output projection; and the
  * backward of the same steps.
  *
  * Shapes: d model width, H query heads, G KV heads, D head width, P CoPE positions.
@@ -16,41 +16,12 @@
  * @packageDocumentation
  */
 import type { HeadRouting } from '@moh/head-router';
-import type { Kernels } from '@moh/tensor';
+import type { Kernels, Workspace } from '@moh/tensor';
 import type { AttentionConfig } from './config.js';
-import { HeadRowEngine, type CopeRow } from './head-row.js';
+import { planBlocks, type HeadStash, type PassLayout } from './blocks.js';
+import { HeadBlockEngine, type HeadView } from './head-block.js';
 import type { AttentionParams } from './params.js';
 import { RopeTable } from './rope.js';
-import { firstVisibleKey } from './window.js';
-
-/** How a pass's rows map to sequences, positions and key rows. */
-export interface PassLayout {
-  /** Query rows per sequence in this pass (T for a full forward, n for a decode chunk). */
-  readonly rowsPerSeq: number;
-  /** Position of each sequence's first query row (0, or the cache length). */
-  readonly startPos: number;
-  /** Key/value rows per sequence in the K/V buffers (T, or the cache capacity). */
-  readonly kvRowsPerSeq: number;
-}
-
-/** What one head's rows of a forward keep for the backward. */
-export interface HeadStash {
-  /** `(count + 1)`: start of each active row's attention weights in `probs`. */
-  offsets: Int32Array;
-  /** `(Σ L)`: attention weights, row after row. */
-  probs: Float32Array;
-  /** `(Σ L)`: CoPE gates (empty without CoPE). */
-  z: Float32Array;
-  /** `(Σ L)`: unclamped CoPE positions. */
-  pos: Float64Array;
-  /** `(count, P)`: `q·E[p]` per row. */
-  qe: Float32Array;
-}
-
-/** An empty stash, grown on demand. */
-export function emptyStash(): HeadStash {
-  return { offsets: new Int32Array(1), probs: new Float32Array(0), z: new Float32Array(0), pos: new Float64Array(0), qe: new Float32Array(0) };
-}
 
 /** The numbers and parameters of one layer, and the steps of its pipeline. */
 export class AttentionCore {
@@ -63,13 +34,15 @@ export class AttentionCore {
   /** CoPE positions P (0 without CoPE). */
   readonly positions: number;
   readonly rope: RopeTable | null;
-  readonly engine: HeadRowEngine;
+  readonly engine: HeadBlockEngine;
 
   constructor(
     readonly config: AttentionConfig,
     readonly kernels: Kernels,
     readonly params: AttentionParams,
     readonly grads: AttentionParams,
+    /** Where the layer's buffers come from (backend storage where the kernels read it in place). */
+    readonly workspace: Workspace,
   ) {
     this.d = config.modelDim;
     this.H = config.queryHeads;
@@ -85,7 +58,7 @@ export class AttentionCore {
       position.kind === 'cope' && params.cope !== undefined && grads.cope !== undefined
         ? { params, grads, positions: this.positions }
         : null;
-    this.engine = new HeadRowEngine(kernels, this.D, this.G * this.D, cope);
+    this.engine = new HeadBlockEngine(kernels, this.D, this.G * this.D, cope, workspace);
   }
 
   /**
@@ -106,8 +79,8 @@ export class AttentionCore {
   }
 
   /**
-   * Runs every head on its active rows: query projection (and rotation), attention per
-   * row into `o`, then `gated = gate·o` and the output `y` (`(rows, d)`, overwritten).
+   * Runs every head on its active rows: query projection (and rotation), blocked
+   * attention into `o`, then `gated = gate·o` and the output `y` (`(rows, d)`, overwritten).
    */
   forwardHeads(
     x: Float32Array,
@@ -122,62 +95,27 @@ export class AttentionCore {
     y: Float32Array,
     stashes: HeadStash[],
   ): void {
-    const { d, H, D, G, kernels, params } = this;
+    const { d, H, D, kernels, params } = this;
     const hd = H * D;
-    const kv = G * D;
-    const P = this.positions;
-    const { rowsPerSeq, startPos, kvRowsPerSeq } = layout;
     for (let h = 0; h < H; h++) {
       const rows = routing.activeRows[h];
       const count = rows.length;
+      stashes[h].blockCount = 0;
       if (count === 0) continue;
       kernels.matmulRows(q.subarray(h * D), x, params.wq.subarray(h * D), rows, count, d, D, false, d, hd, hd);
-      const stash = stashes[h];
-      // Row lengths first, so the stash is sized once per head.
-      if (stash.offsets.length < count + 1) stash.offsets = new Int32Array(count + 1);
-      let total = 0;
-      for (let r = 0; r < count; r++) {
-        const t = startPos + (rows[r] % rowsPerSeq);
-        stash.offsets[r] = total;
-        total += t - firstVisibleKey(t, window) + 1;
+      if (this.rope !== null) {
+        for (let r = 0; r < count; r++) this.rope.rotate(q, rows[r] * hd + h * D, layout.startPos + (rows[r] % layout.rowsPerSeq));
       }
-      stash.offsets[count] = total;
-      if (stash.probs.length < total) stash.probs = new Float32Array(total);
-      if (P > 0) {
-        if (stash.z.length < total) stash.z = new Float32Array(total);
-        if (stash.pos.length < total) stash.pos = new Float64Array(total);
-        if (stash.qe.length < count * P) stash.qe = new Float32Array(count * P);
-      }
-      const g = Math.floor(h / this.ratio);
-      for (let r = 0; r < count; r++) {
-        const row = rows[r];
-        const b = Math.floor(row / rowsPerSeq);
-        const t = startPos + (row - b * rowsPerSeq);
-        const lo = firstVisibleKey(t, window);
-        const length = t - lo + 1;
-        const qOff = row * hd + h * D;
-        if (this.rope !== null) this.rope.rotate(q, qOff, t);
-        const start = stash.offsets[r];
-        const copeRow = P > 0 ? this.copeRow(stash, h, r, start, length) : null;
-        this.engine.forward(
-          q, qOff, keys, values, (b * kvRowsPerSeq + lo) * kv + g * D, length,
-          stash.probs.subarray(start, start + length), o, qOff, copeRow,
-        );
-      }
+      planBlocks(stashes[h], rows, layout, window, this.positions, this.workspace);
+      this.engine.forward(stashes[h], this.headView(routing, h), q, keys, values, o);
     }
     this.combine(routing, o, gated, y);
   }
 
-  private copeRow(stash: HeadStash, h: number, r: number, start: number, length: number): CopeRow {
-    const P = this.positions;
-    return {
-      tableOff: h * P * this.D,
-      slots: {
-        z: stash.z.subarray(start, start + length),
-        pos: stash.pos.subarray(start, start + length),
-        qe: stash.qe.subarray(r * P, (r + 1) * P),
-      },
-    };
+  /** Where head `h`'s rows live in the pass buffers. */
+  private headView(routing: HeadRouting, h: number): HeadView {
+    const { D, H } = this;
+    return { rows: routing.activeRows[h], col: h * D, stride: H * D, kvCol: Math.floor(h / this.ratio) * D, tableOff: h * this.positions * D };
   }
 
   /** `gated_h[r] = gate[r,h]·o_h[r]` on active pairs (0 elsewhere), then `y = gated` or `gated·W_o`. */
@@ -208,7 +146,8 @@ export class AttentionCore {
   }
 
   /**
-   * Backward of a full pass (`layout.startPos` 0, keys computed from this `x`): returns
+   * Backward of a full pass (`layout.startPos` 0, keys computed from this `x`), over the
+   * blocks its forward left in `stashes` (so with the same window): returns
    * through `dX` (overwritten) and `dGates` (overwritten; 0 on inactive pairs), adding
    * weight gradients into `grads`. `dGated`, `dQ`, `dKeys`, `dValues` are scratch of the
    * shapes of `gated`, `q`, `keys`, `values`.
@@ -218,7 +157,6 @@ export class AttentionCore {
     x: Float32Array,
     routing: HeadRouting,
     layout: PassLayout,
-    window: number | null,
     keys: Float32Array,
     values: Float32Array,
     q: Float32Array,
@@ -236,8 +174,7 @@ export class AttentionCore {
     const hd = H * D;
     const kv = G * D;
     const n = routing.rows;
-    const P = this.positions;
-    const { rowsPerSeq, startPos, kvRowsPerSeq } = layout;
+    const { rowsPerSeq, startPos } = layout;
     let dGatedIn = dY;
     if (params.wo !== undefined && grads.wo !== undefined) {
       dGatedIn = dGated;
@@ -254,25 +191,16 @@ export class AttentionCore {
     dValues.fill(0);
     for (let h = 0; h < H; h++) {
       const rows = routing.activeRows[h];
-      const stash = stashes[h];
-      const g = Math.floor(h / this.ratio);
       for (let r = 0; r < rows.length; r++) {
-        const row = rows[r];
-        const b = Math.floor(row / rowsPerSeq);
-        const t = startPos + (row - b * rowsPerSeq);
-        const lo = firstVisibleKey(t, window);
-        const length = t - lo + 1;
-        const off = row * hd + h * D;
+        const off = rows[r] * hd + h * D;
         let dGate = 0;
         for (let c = 0; c < D; c++) dGate += dGatedIn[off + c] * o[off + c];
-        dGates[row * H + h] = dGate;
-        const start = stash.offsets[r];
-        const copeRow = P > 0 ? this.copeRow(stash, h, r, start, length) : null;
-        this.engine.backward(
-          dGatedIn, off, routing.gates[row * H + h], q, off, keys, values, dKeys, dValues,
-          (b * kvRowsPerSeq + lo) * kv + g * D, length, stash.probs.subarray(start, start + length), dQ, off, copeRow,
-        );
-        if (this.rope !== null) this.rope.rotateBack(dQ, off, t);
+        dGates[rows[r] * H + h] = dGate;
+      }
+      if (rows.length === 0) continue;
+      this.engine.backward(stashes[h], this.headView(routing, h), dGatedIn, routing.gates, h, H, q, keys, values, dQ, dKeys, dValues);
+      if (this.rope !== null) {
+        for (let r = 0; r < rows.length; r++) this.rope.rotateBack(dQ, rows[r] * hd + h * D, startPos + (rows[r] % rowsPerSeq));
       }
     }
     if (this.rope !== null) {

@@ -16,7 +16,8 @@
  * @packageDocumentation
  */
 import type { HeadRouting } from '@moh/head-router';
-import { emptyStash, type AttentionCore, type HeadStash } from './core.js';
+import { emptyStash, releaseStash, type HeadStash } from './blocks.js';
+import type { AttentionCore } from './core.js';
 import { checkRouting } from './routing-check.js';
 
 /** Cached keys and values of B sequences; made by `Attention.createCache`. */
@@ -27,10 +28,10 @@ export class AttentionCache {
   private filled = 0;
   private chunkRows = 0;
   /** `(B·n, H·D)` per-append queries, head outputs, gated outputs; `(B·n, d)` output. */
-  private q = new Float32Array(0);
-  private o = new Float32Array(0);
-  private gated = new Float32Array(0);
-  private y = new Float32Array(0);
+  private q: Float32Array = new Float32Array(0);
+  private o: Float32Array = new Float32Array(0);
+  private gated: Float32Array = new Float32Array(0);
+  private y: Float32Array = new Float32Array(0);
   private readonly stashes: HeadStash[];
 
   /** @internal Use `Attention.createCache`. */
@@ -46,8 +47,8 @@ export class AttentionCache {
     if (!Number.isInteger(batch) || batch < 1) throw new Error(`cache: batch must be a positive integer, got ${batch}`);
     if (!Number.isInteger(capacity) || capacity < 1) throw new Error(`cache: capacity must be a positive integer, got ${capacity}`);
     const kv = core.G * core.D;
-    this.keys = new Float32Array(batch * capacity * kv);
-    this.values = new Float32Array(batch * capacity * kv);
+    this.keys = core.workspace.float32(batch * capacity * kv);
+    this.values = core.workspace.float32(batch * capacity * kv);
     this.stashes = Array.from({ length: core.H }, emptyStash);
   }
 
@@ -75,11 +76,12 @@ export class AttentionCache {
     checkRouting(routing, core.H, rows);
     if (rows !== this.chunkRows) {
       const hd = core.H * core.D;
+      const w = core.workspace;
       this.chunkRows = rows;
-      this.q = new Float32Array(rows * hd);
-      this.o = new Float32Array(rows * hd);
-      this.gated = new Float32Array(rows * hd);
-      this.y = new Float32Array(rows * core.d);
+      this.q = w.ensure(this.q, rows * hd);
+      this.o = w.ensure(this.o, rows * hd);
+      this.gated = w.ensure(this.gated, rows * hd);
+      this.y = w.ensure(this.y, rows * core.d);
     }
     for (let b = 0; b < this.batch; b++) {
       core.projectKeysValues(x, b * n, n, this.keys, this.values, b * this.capacity + this.filled, this.filled);
@@ -93,5 +95,13 @@ export class AttentionCache {
   /** Forgets every cached token (the window stays). */
   reset(): void {
     this.filled = 0;
+  }
+
+  /** Returns the cache's buffers to the layer's workspace; the cache is unusable afterwards. */
+  free(): void {
+    const w = this.core.workspace;
+    for (const buffer of [this.keys, this.values, this.q, this.o, this.gated, this.y]) w.release(buffer);
+    for (const stash of this.stashes) releaseStash(stash, w);
+    this.filled = this.capacity;
   }
 }

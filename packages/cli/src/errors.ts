@@ -1,5 +1,8 @@
-/** Exit codes of `moh`: 0 success, 1 failure, 2 usage error. */
-export const ExitCode = { ok: 0, failure: 1, usage: 2 } as const;
+/**
+ * Exit codes of `moh`: 0 success, 1 failure, 2 usage error, 130 interrupted (Ctrl-C,
+ * 128 + SIGINT, as shells report it).
+ */
+export const ExitCode = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;
 
 /** An exit code of `moh`. */
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
@@ -19,5 +22,17 @@ export class CliError extends Error {
     this.name = 'CliError';
     this.hint = options.hint;
     this.exitCode = options.exitCode ?? ExitCode.failure;
+  }
+}
+
+/** Ends a command with `exitCode` after the command itself has told the user why (nothing more is printed). */
+export class CommandExit extends Error {
+  /** The process exit code. */
+  readonly exitCode: ExitCodeValue;
+
+  constructor(exitCode: ExitCodeValue) {
+    super(`exit ${exitCode}`);
+    this.name = 'CommandExit';
+    this.exitCode = exitCode;
   }
 }

@@ -1,4 +1,4 @@
-/** Where `moh` writes: the process streams, or buffers in tests. */
+/** Where `moh` reads and writes: the process streams, or buffers in tests. */
 export interface CliIo {
   /** Writes to standard output. */
   out(text: string): void;
@@ -6,6 +6,13 @@ export interface CliIo {
   err(text: string): void;
   /** Whether standard output is a terminal (progress bars, colours). */
   readonly isTty: boolean;
+  /** Standard input, for `moh chat`. Defaults to `process.stdin`. */
+  readonly stdin?: NodeJS.ReadableStream & { readonly isTTY?: boolean };
+  /**
+   * The stream progress bars draw on, when it is a terminal (a bar needs a real stream
+   * to redraw). Without it, progress is written through `err` as plain lines.
+   */
+  readonly progressStream?: NodeJS.WritableStream & { readonly isTTY?: boolean };
 }
 
 /** The process's own streams. */
@@ -14,5 +21,7 @@ export function processIo(): CliIo {
     out: (text) => void process.stdout.write(text),
     err: (text) => void process.stderr.write(text),
     isTty: process.stdout.isTTY === true,
+    stdin: process.stdin,
+    progressStream: process.stderr,
   };
 }

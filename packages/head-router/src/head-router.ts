@@ -20,12 +20,12 @@ import {
   routingStats,
   topKExperts,
 } from '@moh/routing';
-import type { Kernels } from '@moh/tensor';
+import { Workspace, type Kernels } from '@moh/tensor';
 import type { HeadSelection, MixtureOfHeadsSelection } from './config.js';
 import { headGatesBackward, headGatesForward } from './gating.js';
 import { checkRouterParams, type RouterParams } from './params.js';
 import type { HeadRouting, HeadRoutingStats, RouterProbabilities } from './routing.js';
-import { checkHeadSelection, constantRouting } from './selection.js';
+import { checkHeadSelection, constantRouting, everyRow } from './selection.js';
 
 /** What one Mixture-of-Heads forward pass keeps for its backward. */
 interface MixtureState {
@@ -88,8 +88,16 @@ export class HeadRouter {
    * @param kernels - The backend whose kernels compute the router.
    * @param params - `mixtureOfHeads` only: views of `ws (hs, d)`, `wr (hr, d)`, `wh (2, d)`.
    * @param grads - `mixtureOfHeads` only: the mirrored gradient views; omit for inference.
+   * @param workspace - Where the router keeps its buffers (reused from call to call); pass
+   *   the model's so the kernels read them in place. Defaults to ordinary arrays.
    */
   private last: HeadRouting | null = null;
+  /** Reused buffers of the mixture path (see {@link MixtureState}), and of the backward. */
+  private readonly buffers: Record<'x' | 's' | 'r' | 'alpha' | 'values' | 'base' | 'gates' | 'dX' | 'dS' | 'dR' | 'dAlpha', Float32Array>;
+  private indices: Int32Array = new Int32Array(0);
+  /** The shared heads' row list `0 … rows−1` (mixture of heads). */
+  private allRows: Int32Array = new Int32Array(0);
+  private readonly workspace: Workspace;
 
   constructor(
     selection: HeadSelection,
@@ -98,6 +106,7 @@ export class HeadRouter {
     kernels: Kernels,
     params?: RouterParams,
     grads?: RouterParams,
+    workspace: Workspace = new Workspace(),
   ) {
     checkHeadSelection(selection, heads);
     if (!Number.isInteger(modelDim) || modelDim < 1) throw new RangeError(`modelDim must be an integer ≥ 1, got ${modelDim}`);
@@ -118,15 +127,33 @@ export class HeadRouter {
     }
     this.params = params;
     this.grads = grads;
+    this.workspace = workspace;
+    const empty = new Float32Array(0);
+    this.buffers = { x: empty, s: empty, r: empty, alpha: empty, values: empty, base: empty, gates: empty, dX: empty, dS: empty, dR: empty, dAlpha: empty };
+  }
+
+  /** Returns a constant routing's arrays to the workspace. */
+  private releaseRouting(routing: HeadRouting | null): void {
+    if (routing === null) return;
+    this.workspace.release(routing.gates);
+    this.workspace.release(routing.activeRows[0]);
+  }
+
+  /** The reused buffer `name`, with exactly `n` elements (zeroed when it is new). */
+  private buffer(name: keyof HeadRouter['buffers'], n: number): Float32Array {
+    this.buffers[name] = this.workspace.ensure(this.buffers[name], n);
+    return this.buffers[name];
   }
 
   /**
    * Routes `rows` rows of `x (rows, d)`: the gates `(rows, H)` and each head's active
-   * rows. Keeps what {@link HeadRouter.backward} needs (a copy of `x`, so the caller may
-   * reuse its buffer). Every call returns fresh arrays.
+   * rows. Keeps what {@link HeadRouter.backward} needs: a copy of `x`, so the caller may
+   * reuse its buffer, unless `inputKept` promises that `x` stays unchanged until the
+   * backward (a model's blocks keep their inputs anyway). The routing's arrays are the router's own, valid until the next
+   * call (a constant routing is returned again while `rows` stays the same).
    */
-  route(x: Float32Array, rows: number): HeadRouting {
-    const routing = this.routeRows(x, rows);
+  route(x: Float32Array, rows: number, inputKept = false): HeadRouting {
+    const routing = this.routeRows(x, rows, inputKept);
     this.last = routing;
     return routing;
   }
@@ -136,7 +163,7 @@ export class HeadRouter {
     return this.last;
   }
 
-  private routeRows(x: Float32Array, rows: number): HeadRouting {
+  private routeRows(x: Float32Array, rows: number, inputKept: boolean): HeadRouting {
     if (!Number.isInteger(rows) || rows < 0) throw new RangeError(`rows must be an integer ≥ 0, got ${rows}`);
     if (x.length < rows * this.modelDim) {
       throw new RangeError(`x must hold rows·d = ${rows * this.modelDim} values, got ${x.length}`);
@@ -144,70 +171,92 @@ export class HeadRouter {
     const selection = this.selection;
     if (selection.kind !== 'mixtureOfHeads') {
       const active = selection.kind === 'allHeads' ? this.heads : selection.activeHeads;
-      this.constant = constantRouting(active, rows, this.heads);
+      if (this.constant === null || this.constant.rows !== rows) {
+        this.releaseRouting(this.constant);
+        this.constant = constantRouting(active, rows, this.heads, this.workspace);
+      }
       this.mixture = null;
       return this.constant;
     }
     this.constant = null;
-    this.mixture = this.routeMixture(selection, x.slice(0, rows * this.modelDim), rows);
+    let input = x.subarray(0, rows * this.modelDim);
+    if (!inputKept) {
+      input = this.buffer('x', rows * this.modelDim);
+      input.set(x.subarray(0, rows * this.modelDim));
+    }
+    this.mixture = this.routeMixture(selection, input, rows);
     return this.mixture.routing;
   }
 
   private routeMixture(selection: MixtureOfHeadsSelection, x: Float32Array, rows: number): MixtureState {
     const params = this.requireParams();
     const { kernels, modelDim: d, heads: H, sharedHeads: hs, routedHeads: hr, activeRoutedHeads: k } = this;
-    const s = new Float32Array(rows * hs);
-    const r = new Float32Array(rows * hr);
-    const alpha = new Float32Array(rows * 2);
+    const s = this.buffer('s', rows * hs);
+    const r = this.buffer('r', rows * hr);
+    const alpha = this.buffer('alpha', rows * 2);
     linearRouterForward(kernels, s, x, params.ws, rows, d, hs);
     linearRouterForward(kernels, r, x, params.wr, rows, d, hr);
     linearRouterForward(kernels, alpha, x, params.wh, rows, d, 2);
-    const indices = new Int32Array(rows * k);
-    topKExperts(kernels, indices, new Float32Array(rows * k), r, rows, hr, k);
-    const base = new Float32Array(rows * hr);
-    const gates = new Float32Array(rows * H);
+    this.indices = this.workspace.growInt32(this.indices, rows * k);
+    const indices = this.indices.subarray(0, rows * k);
+    topKExperts(kernels, indices, this.buffer('values', rows * k), r, rows, hr, k);
+    const base = this.buffer('base', rows * hr);
+    const gates = this.buffer('gates', rows * H);
     headGatesForward(gates, base, { s, r, alpha, indices }, selection.gating, rows, hs, hr, k);
     const fraction = new Float64Array(hr);
     const balanceLoss = loadBalanceLoss(fraction, new Float64Array(hr), r, indices, rows, hr, k);
-    const everyRow = (): Int32Array => Int32Array.from({ length: rows }, (_, t) => t);
+    if (this.allRows.length !== rows) {
+      this.workspace.release(this.allRows);
+      this.allRows = everyRow(rows, this.workspace);
+    }
     const routed = expertRows(indices, rows, hr, k);
-    const activeRows = Array.from({ length: H }, (_, h) => (h < hs ? everyRow() : routed[h - hs]));
+    const activeRows = Array.from({ length: H }, (_, h) => (h < hs ? this.allRows : routed[h - hs]));
     const routing: HeadRouting = { heads: H, rows, gates, activeRows };
     return { rows, x, s, r, alpha, indices, base, fraction, balanceLoss, routing };
   }
 
   /**
-   * Backward of the last {@link HeadRouter.route}. Returns `dX (rows, d)` (a fresh array:
-   * the router's share of the gradient of its input) and adds the weight gradients into
-   * the gradient views: those of `Σ dGates ⊙ gates` plus `balanceScale · ∂L_b/∂W`
+   * Backward of the last {@link HeadRouter.route}. Returns `dX (rows, d)`, its share of
+   * the gradient of its input (the router's own buffer, valid until the next call, or
+   * `into`), and adds the weight gradients into the gradient views: those of `Σ dGates ⊙ gates` plus `balanceScale · ∂L_b/∂W`
    * (through the mean probabilities only). Pass `balanceScale = β / L · dLoss`.
    * Routers without parameters return zeros.
    *
    * @param dGates - `(rows, H)`: gradient of the loss with respect to the gates.
    * @param balanceScale - Gradient of the loss with respect to this layer's `L_b`.
+   * @param into - When given, `(rows, d)`: the input gradient is added into it (and it is
+   *   returned) instead of being written to a buffer of the router's own; routers
+   *   without parameters then touch nothing.
    */
-  backward(dGates: Float32Array, balanceScale: number): Float32Array {
+  backward(dGates: Float32Array, balanceScale: number, into?: Float32Array): Float32Array {
     const state = this.mixture;
     const rows = state?.rows ?? this.constant?.rows;
     if (rows === undefined) throw new Error('HeadRouter.backward called before route');
     if (dGates.length < rows * this.heads) {
       throw new RangeError(`dGates must hold rows·H = ${rows * this.heads} values, got ${dGates.length}`);
     }
-    const dX = new Float32Array(rows * this.modelDim);
-    if (state === null || this.selection.kind !== 'mixtureOfHeads') return dX;
+    const accumulate = into !== undefined;
+    if (into !== undefined && into.length < rows * this.modelDim) {
+      throw new RangeError(`into must hold rows·d = ${rows * this.modelDim} values, got ${into.length}`);
+    }
+    const dX = into ?? this.buffer('dX', rows * this.modelDim);
+    if (state === null || this.selection.kind !== 'mixtureOfHeads') {
+      if (!accumulate) dX.fill(0);
+      return dX;
+    }
     const params = this.requireParams();
     const grads = this.grads;
     if (grads === undefined) throw new Error('this router was built without gradient views (inference only)');
     checkRouterParams(grads, 'grads', this.sharedHeads, this.routedHeads, this.modelDim);
     const { kernels, modelDim: d, sharedHeads: hs, routedHeads: hr, activeRoutedHeads: k } = this;
     const gating = this.selection.gating;
-    const dS = new Float32Array(rows * hs);
-    const dR = new Float32Array(rows * hr);
-    const dAlpha = new Float32Array(rows * 2);
+    const dS = this.buffer('dS', rows * hs);
+    const dR = this.buffer('dR', rows * hr);
+    const dAlpha = this.buffer('dAlpha', rows * 2);
     headGatesBackward(dS, dR, dAlpha, dGates, state, state.base, gating, rows, hs, hr, k);
     if (balanceScale !== 0) loadBalanceLossBackward(dR, state.fraction, balanceScale, rows, hr, true);
     // Each softmax's logit gradient overwrites its probability gradient in place.
-    linearRouterBackward(kernels, dX, grads.wr, dR, state.x, params.wr, state.r, dR, rows, d, hr);
+    linearRouterBackward(kernels, dX, grads.wr, dR, state.x, params.wr, state.r, dR, rows, d, hr, accumulate);
     if (gating !== 'binary') {
       // binary gates do not depend on s or α: their weights get no gradient.
       linearRouterBackward(kernels, dX, grads.ws, dS, state.x, params.ws, state.s, dS, rows, d, hs, true);

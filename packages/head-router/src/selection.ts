@@ -6,6 +6,7 @@
  *
  * @packageDocumentation
  */
+import type { Workspace } from '@moh/tensor';
 import type { HeadSelection } from './config.js';
 import type { HeadRouting } from './routing.js';
 
@@ -46,11 +47,21 @@ export function checkHeadSelection(selection: HeadSelection, heads: number): voi
   }
 }
 
-/** Heads `0..activeHeads−1` on every row with gate 1; the other heads never run. */
-export function constantRouting(activeHeads: number, rows: number, heads: number): HeadRouting {
-  const gates = new Float32Array(rows * heads);
+/**
+ * Heads `0..activeHeads−1` on every row with gate 1; the other heads never run. The
+ * active heads share one row list. Arrays come from `workspace` when given.
+ */
+export function constantRouting(activeHeads: number, rows: number, heads: number, workspace?: Workspace): HeadRouting {
+  const gates = workspace?.float32(rows * heads) ?? new Float32Array(rows * heads);
   for (let t = 0; t < rows; t++) gates.fill(1, t * heads, t * heads + activeHeads);
-  const everyRow = (): Int32Array => Int32Array.from({ length: rows }, (_, t) => t);
-  const activeRows = Array.from({ length: heads }, (_, h) => (h < activeHeads ? everyRow() : new Int32Array(0)));
+  const every = everyRow(rows, workspace);
+  const activeRows = Array.from({ length: heads }, (_, h) => (h < activeHeads ? every : new Int32Array(0)));
   return { heads, rows, gates, activeRows };
+}
+
+/** The row list `0, 1, …, rows − 1`, from `workspace` when given. */
+export function everyRow(rows: number, workspace?: Workspace): Int32Array {
+  const list = workspace?.int32(rows) ?? new Int32Array(rows);
+  for (let t = 0; t < rows; t++) list[t] = t;
+  return list;
 }

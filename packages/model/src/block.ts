@@ -22,7 +22,9 @@ export interface BlockForwardOptions {
  */
 import type { Attention, AttentionCache } from '@moh/attention';
 import type { HeadRouter, HeadRouting } from '@moh/head-router';
-import { accumulate, addInto, ensure } from './buffers.js';
+import { Workspace } from '@moh/tensor';
+import { accumulate, addInto } from './buffers.js';
+import { Timing, type ModelPart } from './timing.js';
 import type { BlockLayout } from './config.js';
 import type { FeedForward } from './ffn.js';
 import type { Norm } from './norm.js';
@@ -58,7 +60,15 @@ export class Block {
   private g1: Float32Array = new Float32Array(0);
   private g2: Float32Array = new Float32Array(0);
 
-  constructor(parts: BlockParts, layout: BlockLayout, dim: number) {
+  /** @param workspace - Where the block's activations live; defaults to ordinary arrays. */
+  constructor(
+    parts: BlockParts,
+    layout: BlockLayout,
+    dim: number,
+    private readonly workspace: Workspace = new Workspace(),
+    /** The model's timer, when profiling. */
+    private readonly timing: Timing = new Timing(),
+  ) {
     this.parts = parts;
     this.layout = layout;
     this.dim = dim;
@@ -86,24 +96,41 @@ export class Block {
   private run(x: Float32Array, rows: number, attend: (input: Float32Array, routing: HeadRouting) => Float32Array): Float32Array {
     const n = rows * this.dim;
     this.rows = rows;
-    for (const name of ['y', 'residual1', 'h', 'ffnOut', 'residual2'] as const) this[name] = ensure(this[name], n);
+    for (const name of ['y', 'residual1', 'h', 'ffnOut', 'residual2'] as const) this[name] = this.workspace.ensure(this[name], n);
     const { router, norm1, norm2, ffn } = this.parts;
+    const timing = this.timing;
+    let t = timing.start();
     if (this.layout === 'postNorm') {
       this.attnIn = x;
-      addInto(this.residual1, x, attend(x, router.route(x, rows)));
+      const routing = router.route(x, rows, true); // x is kept until the backward
+      t = this.lap('router', t);
+      const attended = attend(x, routing);
+      t = this.lap('attention', t);
+      addInto(this.residual1, x, attended);
       norm1.forward(this.h, this.residual1, rows);
+      t = this.lap('norms', t);
       ffn.forward(this.ffnOut, this.h, rows);
+      t = this.lap('ffn', t);
       addInto(this.residual2, this.h, this.ffnOut);
       norm2.forward(this.y, this.residual2, rows);
+      timing.stop('norms', t);
     } else {
-      this.normed = ensure(this.normed, n);
+      this.normed = this.workspace.ensure(this.normed, n);
       this.attnIn = this.normed;
-      this.ffnIn = ensure(this.ffnIn, n);
+      this.ffnIn = this.workspace.ensure(this.ffnIn, n);
       norm1.forward(this.attnIn, x, rows);
-      addInto(this.h, x, attend(this.attnIn, router.route(this.attnIn, rows)));
+      t = this.lap('norms', t);
+      const routing = router.route(this.attnIn, rows, true);
+      t = this.lap('router', t);
+      const attended = attend(this.attnIn, routing);
+      t = this.lap('attention', t);
+      addInto(this.h, x, attended);
       norm2.forward(this.ffnIn, this.h, rows);
+      t = this.lap('norms', t);
       ffn.forward(this.ffnOut, this.ffnIn, rows);
+      t = this.lap('ffn', t);
       addInto(this.y, this.h, this.ffnOut);
+      timing.stop('norms', t);
     }
     return this.y;
   }
@@ -114,26 +141,44 @@ export class Block {
    */
   backward(dx: Float32Array, dy: Float32Array, balanceScale: number): void {
     const n = this.rows * this.dim;
-    this.g1 = ensure(this.g1, n);
-    this.g2 = ensure(this.g2, n);
+    this.g1 = this.workspace.ensure(this.g1, n);
+    this.g2 = this.workspace.ensure(this.g2, n);
     const { g1, g2 } = this;
     const { attention, router, norm1, norm2, ffn } = this.parts;
+    let t = this.timing.start();
     if (this.layout === 'postNorm') {
       norm2.backward(g1, dy); // d residual2
+      t = this.lap('norms', t);
       ffn.backward(g2, g1);
+      t = this.lap('ffn', t);
       accumulate(g2, g1); // dh = FFN'ᵀ d r2 + d r2
       norm1.backward(g1, g2); // d residual1
+      t = this.lap('norms', t);
       const { dX, dGates } = attention.backward(g1);
+      t = this.lap('attention', t);
       addInto(dx, g1, dX);
-      accumulate(dx, router.backward(dGates, balanceScale));
+      router.backward(dGates, balanceScale, dx);
+      this.timing.stop('router', t);
     } else {
       ffn.backward(g1, dy);
+      t = this.lap('ffn', t);
       norm2.backward(g2, g1);
       accumulate(g2, dy); // dh
+      t = this.lap('norms', t);
       const { dX, dGates } = attention.backward(g2);
-      addInto(g1, dX, router.backward(dGates, balanceScale)); // d N1(x)
+      t = this.lap('attention', t);
+      g1.set(dX);
+      router.backward(dGates, balanceScale, g1); // d N1(x)
+      t = this.lap('router', t);
       norm1.backward(dx, g1);
       accumulate(dx, g2);
+      this.timing.stop('norms', t);
     }
+  }
+
+  /** Charges the time since `t0` to `part` (when profiling) and returns the new start. */
+  private lap(part: ModelPart, t0: number): number {
+    this.timing.stop(part, t0);
+    return this.timing.start();
   }
 }

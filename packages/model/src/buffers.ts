@@ -1,14 +1,8 @@
 /**
- * Activation buffers. Activations are plain `Float32Array`s on the JavaScript heap,
- * reused across steps while their size stays the same: only parameters and gradients
- * live in backend storage (see store.ts), so activations never go stale when the
- * backend's memory grows.
+ * Residual-stream helpers. Activation buffers themselves come from the model's
+ * `Workspace` (`@moh/tensor`): backend storage where its views are stable, so the fast
+ * kernels read them in place, reused across steps while their size stays the same.
  */
-
-/** Returns `buffer` when it has exactly `n` elements, else a fresh zeroed one. */
-export function ensure(buffer: Float32Array | undefined, n: number): Float32Array {
-  return buffer !== undefined && buffer.length === n ? buffer : new Float32Array(n);
-}
 
 /** `out = a + b` elementwise (plain loop: a residual add is memory-bound anyway). */
 export function addInto(out: Float32Array, a: Float32Array, b: Float32Array): void {

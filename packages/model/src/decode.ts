@@ -15,7 +15,6 @@
  * `Model.forward` again before `Model.backward`.
  */
 import type { AttentionCache } from '@moh/attention';
-import { ensure } from './buffers.js';
 import type { Model } from './model.js';
 
 /** A decoding session over B sequences of up to `capacity` tokens. */
@@ -64,7 +63,7 @@ export class Decoder {
     for (let i = 0; i < rows; i++) {
       if (!(ids[i] >= 0 && ids[i] < V)) throw new RangeError(`Token id ${ids[i]} at position ${i} is outside the vocabulary of ${V}.`);
     }
-    this.x = ensure(this.x, rows * d);
+    this.x = model.workspace.ensure(this.x, rows * d);
     model.parts.embedding.forward(this.x, ids, rows, n, this.length);
     let x = this.x;
     model.blocks.forEach((block, i) => {
@@ -72,11 +71,11 @@ export class Decoder {
     });
     const finalNorm = model.parts.finalNorm;
     if (finalNorm !== null) {
-      this.y = ensure(this.y, rows * d);
+      this.y = model.workspace.ensure(this.y, rows * d);
       finalNorm.forward(this.y, x, rows);
       x = this.y;
     }
-    this.logitsBuffer = ensure(this.logitsBuffer, rows * V);
+    this.logitsBuffer = model.workspace.ensure(this.logitsBuffer, rows * V);
     model.parts.head.forward(this.logitsBuffer, x, rows);
     return this.logitsBuffer;
   }
@@ -84,5 +83,11 @@ export class Decoder {
   /** Forgets every decoded token. */
   reset(): void {
     for (const cache of this.caches) cache.reset();
+  }
+
+  /** Returns the session's caches and buffers to the model's workspace; the decoder is unusable afterwards. */
+  free(): void {
+    for (const cache of this.caches) cache.free();
+    for (const buffer of [this.x, this.y, this.logitsBuffer]) this.model.workspace.release(buffer);
   }
 }

@@ -7,8 +7,7 @@
  * `(F, d)`; for ReLU W1 `(d, F)`, b1 `(F)`, W2 `(F, d)`, b2 `(d)`. The layer keeps a
  * reference to its input `x (N, d)`, which must survive until the backward.
  */
-import type { Backend } from '@moh/tensor';
-import { ensure } from './buffers.js';
+import { Workspace, type Backend } from '@moh/tensor';
 import type { FfnConfig } from './config.js';
 import type { TensorRecord } from './store.js';
 
@@ -39,7 +38,15 @@ export class FeedForward {
   private dA: Float32Array = new Float32Array(0);
   private dB: Float32Array = new Float32Array(0);
 
-  constructor(backend: Backend, config: FfnConfig, params: FfnTensors, grads: FfnTensors, dim: number) {
+  /** @param workspace - Where the activations live; defaults to ordinary arrays. */
+  constructor(
+    backend: Backend,
+    config: FfnConfig,
+    params: FfnTensors,
+    grads: FfnTensors,
+    dim: number,
+    private readonly workspace: Workspace = new Workspace(),
+  ) {
     this.backend = backend;
     this.config = config;
     this.params = params;
@@ -53,11 +60,11 @@ export class FeedForward {
     const F = this.config.hiddenDim;
     this.x = x;
     this.rows = rows;
-    this.a = ensure(this.a, rows * F);
-    this.hidden = ensure(this.hidden, rows * F);
+    this.a = this.workspace.ensure(this.a, rows * F);
+    this.hidden = this.workspace.ensure(this.hidden, rows * F);
     switch (this.config.kind) {
       case 'swiglu':
-        this.b = ensure(this.b, rows * F);
+        this.b = this.workspace.ensure(this.b, rows * F);
         k.matmul(this.a, x, this.params.w1, rows, d, F);
         k.matmul(this.b, x, this.params.w2, rows, d, F);
         k.siluForward(this.hidden, this.a, rows * F);
@@ -81,11 +88,11 @@ export class FeedForward {
     const { backend: k, dim: d, rows, x } = this;
     const F = this.config.hiddenDim;
     const n = rows * F;
-    this.dHidden = ensure(this.dHidden, n);
-    this.dA = ensure(this.dA, n);
+    this.dHidden = this.workspace.ensure(this.dHidden, n);
+    this.dA = this.workspace.ensure(this.dA, n);
     switch (this.config.kind) {
       case 'swiglu': {
-        this.dB = ensure(this.dB, n);
+        this.dB = this.workspace.ensure(this.dB, n);
         k.matmulNT(this.dHidden, dOut, need(this.params.w3, 'w3'), rows, d, F);
         k.matmulTN(need(this.grads.w3, 'w3'), this.hidden, dOut, F, rows, d, true);
         // hidden = silu(a) ⊙ b: d b = dHidden ⊙ silu(a), d silu(a) = dHidden ⊙ b.

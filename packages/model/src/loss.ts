@@ -5,8 +5,7 @@
  *
  * Shapes: N rows, V vocabulary; `logits`, `probs`, `dLogits (N, V)`, `targets (N)`.
  */
-import type { Backend } from '@moh/tensor';
-import { ensure } from './buffers.js';
+import { Workspace, type Backend } from '@moh/tensor';
 
 /** Cross-entropy with masking; keeps the softmax for its backward. */
 export class CrossEntropy {
@@ -17,7 +16,12 @@ export class CrossEntropy {
   private targets: Int32Array = new Int32Array(0);
   private rows = 0;
 
-  constructor(backend: Backend, vocab: number) {
+  /** @param workspace - Where the probabilities live; defaults to ordinary arrays. */
+  constructor(
+    backend: Backend,
+    vocab: number,
+    private readonly workspace: Workspace = new Workspace(),
+  ) {
     this.backend = backend;
     this.vocab = vocab;
   }
@@ -36,7 +40,7 @@ export class CrossEntropy {
         throw new RangeError(`Target ${targets[r]} at row ${r} is outside the vocabulary of ${this.vocab}.`);
       }
     }
-    this.probs = ensure(this.probs, rows * this.vocab);
+    this.probs = this.workspace.ensure(this.probs, rows * this.vocab);
     this.targets = targets;
     this.rows = rows;
     return this.backend.crossEntropyForward(this.probs, logits, targets, rows, this.vocab);

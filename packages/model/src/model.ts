@@ -12,9 +12,8 @@
  */
 import { Attention, type AttentionConfig } from '@moh/attention';
 import { HeadRouter, type HeadRoutingStats } from '@moh/head-router';
-import { getBackend, Rng, type Backend } from '@moh/tensor';
+import { getBackend, Rng, Workspace, type Backend } from '@moh/tensor';
 import { Block, type BlockForwardOptions } from './block.js';
-import { ensure } from './buffers.js';
 import type { ModelConfig } from './config.js';
 import { Embedding } from './embedding.js';
 import { FeedForward } from './ffn.js';
@@ -22,6 +21,7 @@ import { LmHead } from './lm-head.js';
 import { Decoder } from './decode.js';
 import { CrossEntropy } from './loss.js';
 import { Norm } from './norm.js';
+import { Timing, type PartTimer } from './timing.js';
 import { ParameterStore } from './store.js';
 
 /** How to build a model. */
@@ -68,7 +68,14 @@ export class Model {
   readonly blocks: readonly Block[];
   /** The layers outside the blocks (decoding runs them row by row). */
   readonly parts: ModelParts;
+  /**
+   * Every activation buffer of the model and its decoders, in backend storage where the
+   * backend allows (so the kernels read them without copies); `liveBytes` is the
+   * activation memory.
+   */
+  readonly workspace: Workspace;
   private readonly crossEntropy: CrossEntropy;
+  private readonly timing = new Timing();
   /** β of the load-balance term (0 without mixture of heads). */
   private readonly balanceWeight: number;
   private rows = 0;
@@ -89,6 +96,8 @@ export class Model {
     this.config = config;
     this.backend = backend;
     this.store = store;
+    const workspace = new Workspace(backend);
+    this.workspace = workspace;
     const d = config.modelDim;
     const selection = config.attention.headSelection;
     this.balanceWeight = selection.kind === 'mixtureOfHeads' ? selection.loadBalanceWeight : 0;
@@ -96,7 +105,7 @@ export class Model {
     const embedding = new Embedding(backend, emb.params, emb.grads, d);
     const norm = (prefix: string): Norm => {
       const r = store.records({ gamma: `${prefix}.gamma`, beta: `${prefix}.beta` });
-      return new Norm(backend, config.norm, r.params, r.grads, d);
+      return new Norm(backend, config.norm, r.params, r.grads, d, workspace);
     };
     const blocks: Block[] = [];
     for (let i = 0; i < config.layers; i++) {
@@ -109,21 +118,23 @@ export class Model {
         selection.kind === 'mixtureOfHeads'
           ? (() => {
               const r = store.records({ ws: `${p}.router.ws`, wr: `${p}.router.wr`, wh: `${p}.router.wh` });
-              return new HeadRouter(selection, d, config.attention.queryHeads, backend, r.params, r.grads);
+              return new HeadRouter(selection, d, config.attention.queryHeads, backend, r.params, r.grads, workspace);
             })()
-          : new HeadRouter(selection, d, config.attention.queryHeads, backend);
+          : new HeadRouter(selection, d, config.attention.queryHeads, backend, undefined, undefined, workspace);
       const ffn = store.records({ w1: `${p}.ffn.w1`, w2: `${p}.ffn.w2`, w3: `${p}.ffn.w3`, b1: `${p}.ffn.b1`, b2: `${p}.ffn.b2` });
       blocks.push(
         new Block(
           {
-            attention: new Attention(attentionConfig(config), att.params, att.grads, backend),
+            attention: new Attention(attentionConfig(config), att.params, att.grads, backend, workspace),
             router,
             norm1: norm(`${p}.norm1`),
             norm2: norm(`${p}.norm2`),
-            ffn: new FeedForward(backend, config.ffn, ffn.params, ffn.grads, d),
+            ffn: new FeedForward(backend, config.ffn, ffn.params, ffn.grads, d, workspace),
           },
           config.blockLayout,
           d,
+          workspace,
+          this.timing,
         ),
       );
     }
@@ -135,7 +146,7 @@ export class Model {
       finalNorm,
       head: new LmHead(backend, head.params, head.grads, d, config.vocabSize, config.tiedEmbeddings),
     };
-    this.crossEntropy = new CrossEntropy(backend, config.vocabSize);
+    this.crossEntropy = new CrossEntropy(backend, config.vocabSize, workspace);
   }
 
   /** The flat parameter buffer (live view; re-read after any backend allocation). */
@@ -163,6 +174,14 @@ export class Model {
     return this.logitsBuffer;
   }
 
+  /**
+   * Attaches a timer that receives the milliseconds of each part of every later forward
+   * and backward (profiling), or detaches it with null. Off by default; costs nothing then.
+   */
+  setTimer(timer: PartTimer | null): void {
+    this.timing.timer = timer;
+  }
+
   /** Clears every gradient. */
   zeroGrad(): void {
     this.store.zeroGrad();
@@ -184,19 +203,28 @@ export class Model {
     const N = this.checkInputs(ids, targets, batch, seqLen);
     const d = config.modelDim;
     this.rows = N;
-    this.x0 = ensure(this.x0, N * d);
+    this.x0 = this.workspace.ensure(this.x0, N * d);
+    const timing = this.timing;
+    let t = timing.start();
     this.parts.embedding.forward(this.x0, ids, N, seqLen);
+    timing.stop('embedding', t);
     let x = this.x0;
     for (const block of this.blocks) x = block.forward(x, batch, seqLen, options);
+    t = timing.start();
     if (this.parts.finalNorm !== null) {
-      this.yFinal = ensure(this.yFinal, N * d);
+      this.yFinal = this.workspace.ensure(this.yFinal, N * d);
       this.parts.finalNorm.forward(this.yFinal, x, N);
       x = this.yFinal;
     }
-    this.logitsBuffer = ensure(this.logitsBuffer, N * config.vocabSize);
+    timing.stop('norms', t);
+    t = timing.start();
+    this.logitsBuffer = this.workspace.ensure(this.logitsBuffer, N * config.vocabSize);
     this.parts.head.forward(this.logitsBuffer, x, N);
+    timing.stop('lmHead', t);
+    t = timing.start();
     this.hasTargets = targets !== null;
     const ce = targets === null ? Number.NaN : this.crossEntropy.forward(this.logitsBuffer, targets, N);
+    timing.stop('loss', t);
     const balance = this.blocks.map((b) => b.parts.router.balanceLoss);
     const meanBalance = balance.reduce((s, v) => s + v, 0) / balance.length;
     return {
@@ -216,23 +244,32 @@ export class Model {
     if (!this.hasTargets) throw new Error('Model.backward needs a forward pass with targets first.');
     const { config, rows: N } = this;
     const d = config.modelDim;
-    this.dLogits = ensure(this.dLogits, N * config.vocabSize);
-    this.dA = ensure(this.dA, N * d);
-    this.dB = ensure(this.dB, N * d);
+    this.dLogits = this.workspace.ensure(this.dLogits, N * config.vocabSize);
+    this.dA = this.workspace.ensure(this.dA, N * d);
+    this.dB = this.workspace.ensure(this.dB, N * d);
+    const timing = this.timing;
+    let t = timing.start();
     this.crossEntropy.backward(this.dLogits);
+    timing.stop('loss', t);
+    t = timing.start();
     let dy = this.dA;
     let dx = this.dB;
     this.parts.head.backward(dy, this.dLogits);
+    timing.stop('lmHead', t);
+    t = timing.start();
     if (this.parts.finalNorm !== null) {
       this.parts.finalNorm.backward(dx, dy);
       [dx, dy] = [dy, dx];
     }
+    timing.stop('norms', t);
     const balanceScale = this.balanceWeight / config.layers;
     for (let i = this.blocks.length - 1; i >= 0; i--) {
       this.blocks[i].backward(dx, dy, balanceScale);
       [dx, dy] = [dy, dx];
     }
+    t = timing.start();
     this.parts.embedding.backward(dy);
+    timing.stop('embedding', t);
   }
 
   /**
@@ -243,8 +280,9 @@ export class Model {
     return new Decoder(this, batch, capacity);
   }
 
-  /** Returns the parameter buffers to the backend; the model is unusable afterwards. */
+  /** Returns the parameter and activation buffers to the backend; the model is unusable afterwards. */
   free(): void {
+    this.workspace.free();
     this.store.free();
   }
 

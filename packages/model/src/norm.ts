@@ -8,8 +8,7 @@
  * and its per-row statistics for the backward, so the caller must not overwrite `x`
  * before calling {@link Norm.backward}.
  */
-import type { Backend } from '@moh/tensor';
-import { ensure } from './buffers.js';
+import { Workspace, type Backend } from '@moh/tensor';
 import type { NormConfig } from './config.js';
 import type { TensorRecord } from './store.js';
 
@@ -31,7 +30,15 @@ export class Norm {
   private mean: Float32Array = new Float32Array(0);
   private rows = 0;
 
-  constructor(backend: Backend, config: NormConfig, params: NormTensors, grads: NormTensors, dim: number) {
+  /** @param workspace - Where the row statistics live; defaults to ordinary arrays. */
+  constructor(
+    backend: Backend,
+    config: NormConfig,
+    params: NormTensors,
+    grads: NormTensors,
+    dim: number,
+    private readonly workspace: Workspace = new Workspace(),
+  ) {
     this.backend = backend;
     this.config = config;
     this.params = params;
@@ -43,13 +50,13 @@ export class Norm {
   forward(out: Float32Array, x: Float32Array, rows: number): void {
     this.x = x;
     this.rows = rows;
-    this.rstd = ensure(this.rstd, rows);
+    this.rstd = this.workspace.ensure(this.rstd, rows);
     switch (this.config.kind) {
       case 'rmsnorm':
         this.backend.rmsnormForward(out, this.rstd, x, this.params.gamma, this.config.eps, rows, this.dim);
         return;
       case 'layernorm':
-        this.mean = ensure(this.mean, rows);
+        this.mean = this.workspace.ensure(this.mean, rows);
         this.backend.layernormForward(
           out, this.mean, this.rstd, x, this.params.gamma, betaOf(this.params), this.config.eps, rows, this.dim,
         );

@@ -7,7 +7,8 @@ export {
 } from './matmul';
 export { add, axpy, gatherRows, mul, scale, scatterAddRows } from './elementwise';
 export {
-  crossEntropyBackward, crossEntropyForward, logSoftmaxBackward, logSoftmaxForward, softmaxBackward, softmaxForward,
+  crossEntropyBackward, crossEntropyForward, logSoftmaxBackward, logSoftmaxForward, maskedSoftmaxBackward,
+  maskedSoftmaxForward, softmaxBackward, softmaxForward,
 } from './softmax';
 export {
   reluBackward, reluForward, sigmoidBackward, sigmoidForward, siluBackward, siluForward,

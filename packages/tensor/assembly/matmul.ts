@@ -3,7 +3,9 @@
 // Every layout reduces to gemm.ts, which packs A blocks itself and reads B rows:
 // - A·B, Aᵀ·B and the gathered A·B differ only in how A is addressed;
 // - A·Bᵀ transposes B a panel at a time into scratch, costing k·n moves against
-//   2·m·k·n flops; a single row skips that for plain dot products;
+//   2·m·k·n flops. A single row goes the same way rather than through a lane-split dot
+//   product: every layout then sums each output element in the order of k, whatever
+//   the number of rows, which is what makes KV-cache decoding reproduce a full forward;
 // - the gathered Aᵀ·B packs the listed rows of A and B densely, a chunk at a time.
 // `scratch` always holds the bytes the matching `…ScratchBytes` function asks for.
 
@@ -59,41 +61,11 @@ function gemmNT(
   accumulate: bool, lda: i32, ldb: i32, ldc: i32, scratch: usize,
 ): void {
   const aRow = <usize>lda << 2, bRow = <usize>ldb << 2, cRow = <usize>ldc << 2;
-  if (m == 1) {
-    const r: usize = rows == 0 ? 0 : <usize>load<i32>(rows);
-    dotRows(out + r * cRow, a + r * aRow, b, bRow, k, n, accumulate);
-    return;
-  }
   const panel = scratch + gemmScratchBytes(k);
   for (let j0 = 0; j0 < n; j0 += NT_PANEL) {
     const w = min(NT_PANEL, n - j0);
     transpose(panel, <usize>NT_PANEL << 2, b + <usize>j0 * bRow, bRow, w, k);
     gemm(out + (<usize>j0 << 2), a, panel, rows, m, k, w, aRow, 4, <usize>NT_PANEL << 2, cRow, accumulate, scratch);
-  }
-}
-
-/** `out[j] (+)= a · b[j]` for `j < n`: one row of A against the rows of B, along k. */
-function dotRows(out: usize, a: usize, b: usize, bRow: usize, k: i32, n: i32, accumulate: bool): void {
-  const k4 = k & ~3;
-  for (let j = 0; j < n; j++) {
-    const bj = b + <usize>j * bRow;
-    let acc0 = f32x4.splat(0), acc1 = acc0;
-    let p = 0;
-    for (; p + 8 <= k; p += 8) {
-      const o = <usize>p << 2;
-      acc0 = f32x4.add(acc0, f32x4.mul(v128.load(a + o), v128.load(bj + o)));
-      acc1 = f32x4.add(acc1, f32x4.mul(v128.load(a + o, 16), v128.load(bj + o, 16)));
-    }
-    for (; p < k4; p += 4) {
-      const o = <usize>p << 2;
-      acc0 = f32x4.add(acc0, f32x4.mul(v128.load(a + o), v128.load(bj + o)));
-    }
-    acc0 = f32x4.add(acc0, acc1);
-    let s = f32x4.extract_lane(acc0, 0) + f32x4.extract_lane(acc0, 1) +
-      (f32x4.extract_lane(acc0, 2) + f32x4.extract_lane(acc0, 3));
-    for (; p < k; p++) s += load<f32>(a + (<usize>p << 2)) * load<f32>(bj + (<usize>p << 2));
-    const o = out + (<usize>j << 2);
-    store<f32>(o, accumulate ? load<f32>(o) + s : s);
   }
 }
 

@@ -78,6 +78,73 @@ export function softmaxBackward(dx: usize, y: usize, dy: usize, rows: i32, cols:
   }
 }
 
+/** Writes `exp(s·x − s·mx)` of a row to `out` and returns its sum (`s > 0`). `out` may alias `x`. */
+function expScaled(out: usize, x: usize, s: f32, mx: f32, n: i32): f32 {
+  const sv = f32x4.splat(s);
+  const mv = f32x4.splat(s * mx);
+  let acc = f32x4.splat(0);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const o = <usize>j << 2;
+    const e = expv(f32x4.sub(f32x4.mul(v128.load(x + o), sv), mv));
+    v128.store(out + o, e);
+    acc = f32x4.add(acc, e);
+  }
+  let sum = hsum(acc);
+  for (; j < n; j++) {
+    const o = <usize>j << 2;
+    const e = exps(load<f32>(x + o) * s - s * mx);
+    store<f32>(out + o, e);
+    sum += e;
+  }
+  return sum;
+}
+
+/**
+ * Banded softmax of `scale·x`: row r covers columns lo[r] … hi[r]−1, everything else
+ * becomes 0. The wrapper has checked the bands and `scale > 0` (so the max of `scale·x`
+ * is `scale` times the max of x).
+ */
+export function maskedSoftmaxForward(out: usize, x: usize, lo: usize, hi: usize, scale: f32, rows: i32, cols: i32): void {
+  const row = <usize>cols << 2;
+  for (let r = 0; r < rows; r++, out += row, x += row) {
+    const a = load<i32>(lo + (<usize>r << 2));
+    const b = load<i32>(hi + (<usize>r << 2));
+    const start = <usize>a << 2;
+    if (b > a) {
+      const sum = expScaled(out + start, x + start, scale, shiftMax(x + start, b - a), b - a);
+      affine(out + start, 1 / sum, 0, b - a);
+    }
+    memory.fill(out, 0, start);
+    memory.fill(out + (<usize>b << 2), 0, <usize>(cols - b) << 2);
+  }
+}
+
+/** `dx = scale · y ⊙ (dy − Σ_band y·dy)` on each band, 0 elsewhere; `dx` may alias `dy`. */
+export function maskedSoftmaxBackward(dx: usize, y: usize, dy: usize, lo: usize, hi: usize, scale: f32, rows: i32, cols: i32): void {
+  const row = <usize>cols << 2;
+  for (let r = 0; r < rows; r++, dx += row, y += row, dy += row) {
+    const a = load<i32>(lo + (<usize>r << 2));
+    const b = load<i32>(hi + (<usize>r << 2));
+    const start = <usize>a << 2;
+    const n = b - a;
+    const d = dot(y + start, dy + start, n);
+    const dv = f32x4.splat(d);
+    const sv = f32x4.splat(scale);
+    let j = 0;
+    for (; j + 4 <= n; j += 4) {
+      const o = start + (<usize>j << 2);
+      v128.store(dx + o, f32x4.mul(f32x4.mul(v128.load(y + o), f32x4.sub(v128.load(dy + o), dv)), sv));
+    }
+    for (; j < n; j++) {
+      const o = start + (<usize>j << 2);
+      store<f32>(dx + o, load<f32>(y + o) * (load<f32>(dy + o) - d) * scale);
+    }
+    memory.fill(dx, 0, start);
+    memory.fill(dx + (<usize>b << 2), 0, <usize>(cols - b) << 2);
+  }
+}
+
 /** Row log-softmax: `x − max − log Σ exp(x − max)`; `out` may alias `x`. */
 export function logSoftmaxForward(out: usize, x: usize, rows: i32, cols: i32): void {
   const row = <usize>cols << 2;

@@ -26,6 +26,13 @@ export interface Storage<T extends Float32Array | Int32Array> {
  */
 export interface Backend extends Kernels {
   readonly name: BackendName;
+  /**
+   * Whether a view taken from {@link Storage.data} stays valid until `free()` whatever is
+   * allocated meanwhile: true for the reference backend, and for the fast backend on a
+   * shared memory (Node, cross-origin-isolated pages). Only then may a layer keep its
+   * activations in storage (see `Workspace`).
+   */
+  readonly stableViews: boolean;
   /** Allocates `n` zeroed floats. */
   allocFloat32(n: number): Storage<Float32Array>;
   /** Allocates `n` zeroed 32-bit integers (index lists). */

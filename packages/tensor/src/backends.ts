@@ -75,6 +75,18 @@ export async function loadBackend(): Promise<Backend> {
   return chosen;
 }
 
+/**
+ * A new instance of backend `name`, independent of the shared one: the fast backend gets
+ * a WebAssembly memory of its own (up to 2 GiB of storage on a shared memory). For
+ * models that run side by side and together would not fit one memory, such as the
+ * benchmark's variants at long contexts. Throws for `fast` where SIMD is missing.
+ */
+export function createBackend(name: BackendName): Backend {
+  if (name === 'reference') return createReferenceBackend();
+  if (!isWasmSimdSupported()) throw new Error('The fast backend needs WebAssembly SIMD, which this runtime lacks.');
+  return createFastBackend();
+}
+
 /** Every backend this runtime can run, reference first: what the shared test spec iterates over. */
 export function availableBackends(): Backend[] {
   return isWasmSimdSupported() ? [referenceBackend(), fastBackend()] : [referenceBackend()];

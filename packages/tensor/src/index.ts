@@ -10,8 +10,9 @@
  */
 export type { AdamStepOptions, BackendName, Kernels } from './kernels.js';
 export type { Backend, Storage } from './backend.js';
-export { availableBackends, fastBackend, getBackend, loadBackend, referenceBackend } from './backends.js';
+export { availableBackends, createBackend, fastBackend, getBackend, loadBackend, referenceBackend } from './backends.js';
 export { Rng } from './rng.js';
 export type { RngState } from './rng.js';
 export { Tensor, shapeSize } from './tensor.js';
+export { Workspace } from './workspace.js';
 export type { Shape } from './tensor.js';

@@ -169,6 +169,37 @@ export interface Kernels {
   /** `dx = dy − exp(y) · Σ_j dy_j` per row, from the log-softmax output `y`. `dx` may alias `dy`. */
   logSoftmaxBackward(dx: Float32Array, y: Float32Array, dy: Float32Array, rows: number, cols: number): void;
   /**
+   * Banded row softmax, the attention softmax: row `r` of `out` is the softmax of
+   * `scale · x[r, j]` over its band `lo[r] ≤ j < hi[r]` and exactly 0 outside it (an
+   * empty band gives a zero row). Requires `scale > 0` and `0 ≤ lo[r] ≤ hi[r] ≤ cols`
+   * (a `RangeError` otherwise). Entries outside a row's band are never read, so they may
+   * hold anything. `out` may alias `x`.
+   */
+  maskedSoftmaxForward(
+    out: Float32Array,
+    x: Float32Array,
+    lo: Int32Array,
+    hi: Int32Array,
+    scale: number,
+    rows: number,
+    cols: number,
+  ): void;
+  /**
+   * Backward of {@link Kernels.maskedSoftmaxForward} from its output `y`:
+   * `dx = scale · y ⊙ (dy − Σ_band y_j dy_j)` on each row's band, 0 outside it.
+   * `dx` may alias `dy`.
+   */
+  maskedSoftmaxBackward(
+    dx: Float32Array,
+    y: Float32Array,
+    dy: Float32Array,
+    lo: Int32Array,
+    hi: Int32Array,
+    scale: number,
+    rows: number,
+    cols: number,
+  ): void;
+  /**
    * Masked cross-entropy on logits. Writes the softmax of every row into `probs` and
    * returns the mean of `−log p[target]` over rows whose target is `≥ 0`; a negative
    * target masks the row out. Returns 0 when every row is masked.

@@ -70,3 +70,12 @@ export { JsonlMetricsLog } from './train/metrics.js';
 export type { MetricsLogOptions } from './train/metrics.js';
 export { ProgressReporter } from './train/progress.js';
 export type { ProgressReporterOptions } from './train/progress.js';
+
+export { runBenchmark } from './bench/benchmark.js';
+export type { BenchmarkOptions, BenchmarkResult, TrainingFigure, VariantFigures } from './bench/benchmark.js';
+export { formatBenchmark } from './bench/report.js';
+export { activeHeadsPerToken, countDecodeFlops, countFlops, meanVisibleKeys } from './bench/flops.js';
+export type { FlopBreakdown, FlopCount } from './bench/flops.js';
+export type { Saving, TargetCheck } from './bench/targets.js';
+export { BENCH_VARIANTS, variantConfig } from './bench/variants.js';
+export type { BenchVariant } from './bench/variants.js';

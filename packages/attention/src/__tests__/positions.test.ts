@@ -2,7 +2,7 @@
 import { referenceBackend } from '@moh/tensor';
 import { expectClose } from '@moh/test-utils';
 import { describe, expect, it } from 'vitest';
-import { copeRowForward } from '../cope.js';
+import { copeBlockForward, type CopeBlock } from '../cope.js';
 import { RopeTable } from '../rope.js';
 
 describe('RoPE', () => {
@@ -39,6 +39,11 @@ describe('RoPE', () => {
   });
 });
 
+/** A block of one row whose band covers all `width` keys. */
+function oneRow(width: number): CopeBlock {
+  return { count: 1, width, first: 0, lo: new Int32Array([0]), hi: new Int32Array([width]), packed: new Int32Array([0, width]) };
+}
+
 describe('CoPE', () => {
   it('sums gates from the key to the query, clamps at P−1 and interpolates the table', () => {
     // One row with 3 keys; raw q·k = [0, ln 3, 100] → z = [0.5, 0.75, 1].
@@ -46,12 +51,14 @@ describe('CoPE', () => {
     // E = [(1,0), (0,1), (2,2)] → q·E = [1, 3, 8].
     // c = [8, 0.25·3 + 0.75·8 = 6.75, 3].
     const qk = new Float32Array([0, Math.log(3), 100]);
-    const slots = { z: new Float32Array(3), pos: new Float64Array(3), qe: new Float32Array(3) };
+    const slots = { z: new Float32Array(3), pos: new Float64Array(3) };
+    const qe = new Float32Array(3);
     const scale = 1 / Math.sqrt(2);
-    copeRowForward(referenceBackend(), new Float32Array([1, 0, 0, 1, 2, 2]), 0, 3, 2, new Float32Array([1, 3]), 0, qk, scale, 3, slots);
+    const width = copeBlockForward(referenceBackend(), new Float32Array([1, 0, 0, 1, 2, 2]), 0, 3, 2, new Float32Array([1, 3]), qk, scale, oneRow(3), slots, qe);
+    expect(width).toBe(3);
     expectClose(slots.z, [0.5, 0.75, 1], { atol: 1e-7, rtol: 0 }, 'gates');
     expectClose(slots.pos, [2.25, 1.75, 1], { atol: 1e-6, rtol: 0 }, 'positions');
-    expectClose(slots.qe, [1, 3, 8], { atol: 0, rtol: 0 }, 'q·E');
+    expectClose(qe, [1, 3, 8], { atol: 0, rtol: 0 }, 'q·E');
     expectClose(qk, [8, Math.log(3) * scale + 6.75, 100 * scale + 3], { atol: 1e-5, rtol: 1e-6 }, 'scores');
   });
 
@@ -59,8 +66,29 @@ describe('CoPE', () => {
     const table = new Float32Array(2 * 2 * 1);
     table.set([100, 100, 1, 2]); // head 0 rows ignored; head 1: E = [1, 2]
     const qk = new Float32Array([-100]); // z ≈ 0 → p ≈ 0 → c ≈ q·E[0] = 1·1
-    const slots = { z: new Float32Array(1), pos: new Float64Array(1), qe: new Float32Array(2) };
-    copeRowForward(referenceBackend(), table, 2, 2, 1, new Float32Array([1]), 0, qk, 1, 1, slots);
+    const slots = { z: new Float32Array(1), pos: new Float64Array(1) };
+    copeBlockForward(referenceBackend(), table, 2, 2, 1, new Float32Array([1]), qk, 1, oneRow(1), slots, new Float32Array(2));
     expectClose(qk, [-100 + 1], { atol: 1e-4, rtol: 0 }, 'score');
+  });
+
+  it('gives each row of a block exactly what it gets alone, whatever its band in the rectangle', () => {
+    // Two rows over 4 keys: row 0 sees keys 0–2, row 1 keys 1–3 (a window of 3).
+    const table = new Float32Array([0.5, -1, 2, 0.25, -0.75, 1.5, 1, 1]); // P = 4, D = 2
+    const qb = new Float32Array([0.3, -0.8, 1.1, 0.4]);
+    const raw = new Float32Array([0.2, -1.3, 0.7, 9, 9, 0.4, -0.1, 1.6]);
+    const block: CopeBlock = { count: 2, width: 4, first: 0, lo: new Int32Array([0, 1]), hi: new Int32Array([3, 4]), packed: new Int32Array([0, 3, 6]) };
+    const scores = raw.slice();
+    const slots = { z: new Float32Array(6), pos: new Float64Array(6) };
+    const qe = new Float32Array(8);
+    const width = copeBlockForward(referenceBackend(), table, 0, 4, 2, qb, scores, 0.5, block, slots, qe);
+    for (let r = 0; r < 2; r++) {
+      const alone = raw.slice(r * 4 + block.lo[r], r * 4 + block.hi[r]);
+      const own = { z: new Float32Array(3), pos: new Float64Array(3) };
+      copeBlockForward(referenceBackend(), table, 0, 4, 2, qb.subarray(2 * r, 2 * r + 2), alone, 0.5, oneRow(3), own, new Float32Array(4));
+      expect(Array.from(scores.subarray(r * 4 + block.lo[r], r * 4 + block.hi[r]))).toEqual(Array.from(alone));
+      expect(Array.from(slots.pos.subarray(3 * r, 3 * r + 3))).toEqual(Array.from(own.pos));
+    }
+    expect(scores[3]).toBe(9); // outside row 0's band: untouched
+    expect(width).toBeLessThanOrEqual(4);
   });
 });

@@ -24,12 +24,16 @@ function countingKernels(): { kernels: Kernels; counts: Record<string, number> }
     matmulRows: (...a: Parameters<Kernels['matmulRows']>) => ((counts['qRows'] += a[4]), base.matmulRows(...a)),
     matmulNTRows: (...a: Parameters<Kernels['matmulNTRows']>) => ((counts['ntRows'] += a[4]), base.matmulNTRows(...a)),
     matmulTNRows: (...a: Parameters<Kernels['matmulTNRows']>) => ((counts['tnRows'] += a[4]), base.matmulTNRows(...a)),
-    softmaxForward: (...a: Parameters<Kernels['softmaxForward']>) => {
-      counts['softmaxRows'] += a[2];
-      counts['softmaxCols'] += a[2] * a[3];
-      base.softmaxForward(...a);
+    // The attention softmax is banded: a row counts only the keys its band covers.
+    maskedSoftmaxForward: (...a: Parameters<Kernels['maskedSoftmaxForward']>) => {
+      const [, , lo, hi, , rows] = a;
+      counts['softmaxRows'] += rows;
+      for (let r = 0; r < rows; r++) counts['softmaxCols'] += hi[r] - lo[r];
+      base.maskedSoftmaxForward(...a);
     },
-    softmaxBackward: (...a: Parameters<Kernels['softmaxBackward']>) => ((counts['softmaxBackRows'] += a[3]), base.softmaxBackward(...a)),
+    maskedSoftmaxBackward: (...a: Parameters<Kernels['maskedSoftmaxBackward']>) => (
+      (counts['softmaxBackRows'] += a[6]), base.maskedSoftmaxBackward(...a)
+    ),
     sigmoidForward: (...a: Parameters<Kernels['sigmoidForward']>) => ((counts['sigmoid'] += a[2]), base.sigmoidForward(...a)),
   };
   return { kernels, counts };

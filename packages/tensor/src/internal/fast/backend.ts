@@ -31,6 +31,7 @@ export function assembleBackend(module: WebAssembly.Module, shared: boolean, max
   const frame = new CallFrame(heap);
   return {
     name: 'fast',
+    stableViews: heap.shared,
     allocFloat32: (n: number): Storage<Float32Array> => new WasmStorage(heap, Float32Array, n),
     allocInt32: (n: number): Storage<Int32Array> => new WasmStorage(heap, Int32Array, n),
     ...matmulKernels(wasm, frame),

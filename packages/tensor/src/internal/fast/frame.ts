@@ -20,6 +20,9 @@ const SCRATCH = -1;
 
 const align16 = (bytes: number): number => Math.ceil(bytes / 16) * 16;
 
+/** Largest block kept between calls (4 MiB); a call needing more allocates and frees its own. */
+const RESERVE_LIMIT = 1 << 22;
+
 export class CallFrame {
   private readonly heap: WasmHeap;
   private count = 0;
@@ -32,6 +35,16 @@ export class CallFrame {
   /** The earlier slot that holds the same foreign array, or -1. */
   private readonly aliasOf: number[] = [];
   private block = -1;
+  /**
+   * A block kept from call to call for the copies and scratch of one call: training runs
+   * thousands of small kernels, and allocating and freeing each one's scratch was a
+   * measurable share of a step. It only grows (to at least double, up to
+   * {@link RESERVE_LIMIT}), so it is allocated a handful of times in a process.
+   */
+  private reserve = -1;
+  private reserveBytes = 0;
+  /** Whether {@link CallFrame.block} is a one-off block (freed by `reset`) rather than the reserve. */
+  private oneOff = false;
 
   constructor(heap: WasmHeap) {
     this.heap = heap;
@@ -71,7 +84,18 @@ export class CallFrame {
       bytes += align16(size);
     }
     if (bytes === 0) return;
-    this.block = this.heap.alloc(bytes, false);
+    if (bytes > RESERVE_LIMIT) {
+      this.block = this.heap.alloc(bytes, false);
+      this.oneOff = true;
+    } else {
+      if (bytes > this.reserveBytes) {
+        if (this.reserve >= 0) this.heap.free(this.reserve);
+        this.reserve = -1;
+        this.reserveBytes = Math.min(RESERVE_LIMIT, Math.max(bytes, 2 * this.reserveBytes));
+        this.reserve = this.heap.alloc(this.reserveBytes, false);
+      }
+      this.block = this.reserve;
+    }
     const memory = new Uint8Array(this.heap.memory.buffer);
     for (let i = 0; i < this.count; i++) {
       const need = this.needs[i];
@@ -88,7 +112,7 @@ export class CallFrame {
     return this.pointers[alias >= 0 ? alias : slot];
   }
 
-  /** Copies outputs back, frees the scratch and resets the frame for the next call. */
+  /** Copies outputs back and resets the frame for the next call. */
   end(): void {
     if (this.block >= 0) {
       const memory = this.heap.memory.buffer;
@@ -102,14 +126,13 @@ export class CallFrame {
     this.reset();
   }
 
-  /** Forgets every registration and frees the scratch (also after a failed call). */
+  /** Forgets every registration (also after a failed call); the reserve stays for the next call. */
   reset(): void {
     for (let i = 0; i < this.count; i++) this.arrays[i] = undefined;
     this.count = 0;
-    if (this.block >= 0) {
-      this.heap.free(this.block);
-      this.block = -1;
-    }
+    if (this.oneOff) this.heap.free(this.block);
+    this.oneOff = false;
+    this.block = -1;
   }
 
   private add(x: Elements, need: number, output: boolean): number {

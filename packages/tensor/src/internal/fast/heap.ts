@@ -32,6 +32,8 @@ export class WasmHeap {
   private readonly live = new Map<number, number>();
   /** Buffers the memory had before it grew; only a shared memory's stay usable. */
   private readonly earlierBuffers = new WeakSet<ArrayBufferLike>();
+  /** The memory's buffer when last looked at (see {@link WasmHeap.owns}). */
+  private lastBuffer: ArrayBufferLike | null = null;
   /** Whether growth keeps old views valid (a shared memory is never detached). */
   readonly shared: boolean;
 
@@ -52,7 +54,12 @@ export class WasmHeap {
    * gives a shared memory a new, longer buffer object over the same bytes).
    */
   owns(buffer: ArrayBufferLike): boolean {
-    return buffer === this.memory.buffer || (this.shared && this.earlierBuffers.has(buffer));
+    // The memory's `buffer` getter is slow on shared memories and every kernel argument
+    // asks, so the last buffer seen is checked first (a shared memory never detaches it).
+    if (this.shared && buffer === this.lastBuffer) return true;
+    const current = this.memory.buffer;
+    this.lastBuffer = current;
+    return buffer === current || (this.shared && this.earlierBuffers.has(buffer));
   }
 
   /** Bytes currently handed out (for tests and diagnostics). */

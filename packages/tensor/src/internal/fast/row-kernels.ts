@@ -6,13 +6,15 @@
  * @internal
  */
 import type { Kernels } from '../../kernels.js';
+import { checkBands } from '../bands.js';
 import type { CallFrame } from './frame.js';
 import { checkSizes } from './shapes.js';
 import type { WasmExports } from './wasm-exports.js';
 
 type RowKernels = Pick<
   Kernels,
-  | 'softmaxForward' | 'softmaxBackward' | 'logSoftmaxForward' | 'logSoftmaxBackward'
+  | 'softmaxForward' | 'softmaxBackward' | 'maskedSoftmaxForward' | 'maskedSoftmaxBackward'
+  | 'logSoftmaxForward' | 'logSoftmaxBackward'
   | 'crossEntropyForward' | 'crossEntropyBackward'
   | 'rmsnormForward' | 'rmsnormBackward' | 'layernormForward' | 'layernormBackward'
 >;
@@ -61,6 +63,39 @@ export function rowKernels(wasm: WasmExports, frame: CallFrame): RowKernels {
   return {
     softmaxForward: unary((o, x, r, c) => wasm.softmaxForward(o, x, r, c)),
     softmaxBackward: binary((dx, y, dy, r, c) => wasm.softmaxBackward(dx, y, dy, r, c)),
+    maskedSoftmaxForward(out, x, lo, hi, scale, rows, cols) {
+      checkSizes(rows, cols);
+      checkBands(lo, hi, scale, rows, cols);
+      if (rows === 0 || cols === 0) return;
+      const o = frame.output(out, rows * cols);
+      const i = frame.input(x, rows * cols);
+      const a = frame.input(lo, rows);
+      const b = frame.input(hi, rows);
+      frame.begin();
+      try {
+        wasm.maskedSoftmaxForward(frame.pointer(o), frame.pointer(i), frame.pointer(a), frame.pointer(b), scale, rows, cols);
+      } finally {
+        frame.end();
+      }
+    },
+    maskedSoftmaxBackward(dx, y, dy, lo, hi, scale, rows, cols) {
+      checkSizes(rows, cols);
+      checkBands(lo, hi, scale, rows, cols);
+      if (rows === 0 || cols === 0) return;
+      const o = frame.output(dx, rows * cols);
+      const py = frame.input(y, rows * cols);
+      const pd = frame.input(dy, rows * cols);
+      const a = frame.input(lo, rows);
+      const b = frame.input(hi, rows);
+      frame.begin();
+      try {
+        wasm.maskedSoftmaxBackward(
+          frame.pointer(o), frame.pointer(py), frame.pointer(pd), frame.pointer(a), frame.pointer(b), scale, rows, cols,
+        );
+      } finally {
+        frame.end();
+      }
+    },
     logSoftmaxForward: unary((o, x, r, c) => wasm.logSoftmaxForward(o, x, r, c)),
     logSoftmaxBackward: binary((dx, y, dy, r, c) => wasm.logSoftmaxBackward(dx, y, dy, r, c)),
 

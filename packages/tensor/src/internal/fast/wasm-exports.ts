@@ -48,6 +48,8 @@ export interface WasmRowExports {
 
   softmaxForward(out: Ptr, x: Ptr, rows: number, cols: number): void;
   softmaxBackward(dx: Ptr, y: Ptr, dy: Ptr, rows: number, cols: number): void;
+  maskedSoftmaxForward(out: Ptr, x: Ptr, lo: Ptr, hi: Ptr, scale: number, rows: number, cols: number): void;
+  maskedSoftmaxBackward(dx: Ptr, y: Ptr, dy: Ptr, lo: Ptr, hi: Ptr, scale: number, rows: number, cols: number): void;
   logSoftmaxForward(out: Ptr, x: Ptr, rows: number, cols: number): void;
   logSoftmaxBackward(dx: Ptr, y: Ptr, dy: Ptr, rows: number, cols: number): void;
   crossEntropyForward(probs: Ptr, logits: Ptr, targets: Ptr, rows: number, cols: number): number;

@@ -18,6 +18,8 @@ import {
   crossEntropyForward,
   logSoftmaxBackward,
   logSoftmaxForward,
+  maskedSoftmaxBackward,
+  maskedSoftmaxForward,
   softmaxBackward,
   softmaxForward,
 } from './softmax.js';
@@ -41,6 +43,7 @@ function plainStorage<T extends Float32Array | Int32Array>(array: T): Storage<T>
 export function createReferenceBackend(): Backend {
   return {
     name: 'reference',
+    stableViews: true,
     allocFloat32: (n) => plainStorage(new Float32Array(n)),
     allocInt32: (n) => plainStorage(new Int32Array(n)),
     matmul,
@@ -57,6 +60,8 @@ export function createReferenceBackend(): Backend {
     scatterAddRows,
     softmaxForward,
     softmaxBackward,
+    maskedSoftmaxForward,
+    maskedSoftmaxBackward,
     logSoftmaxForward,
     logSoftmaxBackward,
     crossEntropyForward,

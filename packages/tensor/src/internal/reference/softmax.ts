@@ -10,26 +10,27 @@
  *
  * @packageDocumentation
  */
+import { checkBands } from '../bands.js';
 
 /**
  * `max + log Σ exp(x − max)` over `x[off..off+cols)`. Subtracting the max keeps every
  * exponent ≤ 0, so nothing overflows; `Math.max` propagates NaN to the whole row.
  */
-export function rowLogSumExp(x: Float32Array, off: number, cols: number): number {
+export function rowLogSumExp(x: Float32Array, off: number, cols: number, scale = 1): number {
   let max = -Infinity;
-  for (let j = 0; j < cols; j++) max = Math.max(max, x[off + j]);
+  for (let j = 0; j < cols; j++) max = Math.max(max, scale * x[off + j]);
   let sum = 0;
-  for (let j = 0; j < cols; j++) sum += Math.exp(x[off + j] - max);
+  for (let j = 0; j < cols; j++) sum += Math.exp(scale * x[off + j] - max);
   return max + Math.log(sum);
 }
 
 /**
- * Softmax of one row into `out[off..off+cols)`, returning the row's log-sum-exp.
- * `out` may alias `x`: the log-sum-exp is known before any write.
+ * Softmax of `scale · x` over one row into `out[off..off+cols)`, returning the row's
+ * log-sum-exp. `out` may alias `x`: the log-sum-exp is known before any write.
  */
-export function softmaxRow(out: Float32Array, x: Float32Array, off: number, cols: number): number {
-  const lse = rowLogSumExp(x, off, cols);
-  for (let j = 0; j < cols; j++) out[off + j] = Math.exp(x[off + j] - lse);
+export function softmaxRow(out: Float32Array, x: Float32Array, off: number, cols: number, scale = 1): number {
+  const lse = rowLogSumExp(x, off, cols, scale);
+  for (let j = 0; j < cols; j++) out[off + j] = Math.exp(scale * x[off + j] - lse);
   return lse;
 }
 
@@ -45,6 +46,47 @@ export function softmaxBackward(dx: Float32Array, y: Float32Array, dy: Float32Ar
     let dot = 0;
     for (let j = 0; j < cols; j++) dot += y[off + j] * dy[off + j];
     for (let j = 0; j < cols; j++) dx[off + j] = y[off + j] * (dy[off + j] - dot);
+  }
+}
+
+/** Banded softmax of `scale · x`, 0 outside each row's band. `out` may alias `x`. */
+export function maskedSoftmaxForward(
+  out: Float32Array,
+  x: Float32Array,
+  lo: Int32Array,
+  hi: Int32Array,
+  scale: number,
+  rows: number,
+  cols: number,
+): void {
+  checkBands(lo, hi, scale, rows, cols);
+  for (let r = 0; r < rows; r++) {
+    const off = r * cols;
+    if (hi[r] > lo[r]) softmaxRow(out, x, off + lo[r], hi[r] - lo[r], scale);
+    out.fill(0, off, off + lo[r]);
+    out.fill(0, off + hi[r], off + cols);
+  }
+}
+
+/** `dx = scale · y ⊙ (dy − Σ_band y dy)` on each band, 0 outside. `dx` may alias `dy`. */
+export function maskedSoftmaxBackward(
+  dx: Float32Array,
+  y: Float32Array,
+  dy: Float32Array,
+  lo: Int32Array,
+  hi: Int32Array,
+  scale: number,
+  rows: number,
+  cols: number,
+): void {
+  checkBands(lo, hi, scale, rows, cols);
+  for (let r = 0; r < rows; r++) {
+    const off = r * cols;
+    let dot = 0;
+    for (let j = off + lo[r]; j < off + hi[r]; j++) dot += y[j] * dy[j];
+    for (let j = off + lo[r]; j < off + hi[r]; j++) dx[j] = scale * y[j] * (dy[j] - dot);
+    dx.fill(0, off, off + lo[r]);
+    dx.fill(0, off + hi[r], off + cols);
   }
 }
 

@@ -1,0 +1,192 @@
+/**
+ * The end-to-end benchmark behind `moh bench`: does skipping heads make a model
+ * faster by what its FLOPs promise? For each context length it builds the variants
+ * (all heads, Mixture-of-Heads, static pruning; seed widths, same seed), checks them
+ * (fast against reference loss, decoding against the full forward), then times them
+ * in alternation (A B C A B C …), so that a machine's drift hits every variant alike.
+ *
+ * @packageDocumentation
+ */
+import { createModel, type ModelPart } from '@moh/model';
+import { createBackend, getBackend, referenceBackend, type Backend } from '@moh/tensor';
+import { countDecodeFlops, countFlops, type FlopCount } from './flops.js';
+import { BenchSubject, matmulGflops, median, PartTotals } from './measure.js';
+import { compareVariants, type Saving, type TargetCheck, checkTargets } from './targets.js';
+import { BENCH_VARIANTS, variantConfig, type BenchVariant } from './variants.js';
+
+/** What to run. */
+export interface BenchmarkOptions {
+  /** Sequence lengths T. Defaults to `[80, 512]`. */
+  readonly contexts?: readonly number[];
+  /** Variants, compared against `allHeads` (always included). Defaults to all three. */
+  readonly variants?: readonly BenchVariant[];
+  /** Training batch sizes. Defaults to `[1, 16]`. */
+  readonly batchSizes?: readonly number[];
+  /** Timed rounds (each times every variant once per figure). Defaults to 5, or 2 with `quick`. */
+  readonly rounds?: number;
+  /** A short run: 2 rounds and fewer repeats. Defaults to false. */
+  readonly quick?: boolean;
+  /** Also time the model's parts over extra training steps (see {@link VariantFigures.profile}). Defaults to false. */
+  readonly profile?: boolean;
+  /** Seed of the models and token batches. Defaults to 1. */
+  readonly seed?: number;
+  /**
+   * The backend to time. Defaults to `getBackend()`, of which every model then gets an
+   * instance of its own (a fast backend's memory holds 2 GiB: three models' activations
+   * at T = 512, B = 16 would not fit one). A backend given here is shared by all models.
+   */
+  readonly backend?: Backend;
+  /** Called with a line of progress now and then. */
+  readonly onProgress?: (message: string) => void;
+}
+
+/** Training speed at one batch size. */
+export interface TrainingFigure {
+  readonly batch: number;
+  /** Median milliseconds of a whole step (forward, backward, clipping, AdamW). */
+  readonly msPerStep: number;
+  readonly tokensPerSecond: number;
+  /** Model (analytic training) FLOPs per second, in GFLOP/s. */
+  readonly modelGflops: number;
+}
+
+/** Every figure of one variant at one context length. */
+export interface VariantFigures {
+  readonly variant: BenchVariant;
+  readonly seqLen: number;
+  /** Analytic FLOPs per token of training and of a forward pass. */
+  readonly flops: FlopCount;
+  /** Analytic FLOPs of the decode step timed (the token after `seqLen − 1`). */
+  readonly decodeFlops: FlopCount;
+  readonly training: readonly TrainingFigure[];
+  /** Median milliseconds of a forward pass over one sequence of `seqLen` tokens. */
+  readonly prefillMs: number;
+  /** Median milliseconds of one KV-cache decode step with `seqLen − 1` cached tokens. */
+  readonly decodeMs: number;
+  /** `prefillMs / decodeMs`: how much faster decoding is than recomputing the prefix. */
+  readonly decodeSpeedup: number;
+  /** Bytes: parameters, gradients and AdamW moments; peak activations; their sum. */
+  readonly memory: { readonly stateBytes: number; readonly activationBytes: number; readonly totalBytes: number };
+  /** Share of training-step time per part (largest batch), when profiling; else null. */
+  readonly profile: Readonly<Record<ModelPart | 'optimizer', number>> | null;
+  /** Correctness before timing: fast−reference loss difference, and decode−forward logits difference. */
+  readonly checks: { readonly lossError: number; readonly decodeError: number };
+}
+
+/** The whole run. */
+export interface BenchmarkResult {
+  readonly backend: string;
+  readonly rounds: number;
+  /** GFLOP/s of the backend's matmul on `(1280, 128)·(128, 256)`, measured in this run. */
+  readonly matmulGflops: number;
+  readonly results: readonly VariantFigures[];
+  /** Measured against analytic savings of every variant against `allHeads`. */
+  readonly savings: readonly Saving[];
+  /** The issue's targets and whether this run meets them. */
+  readonly targets: readonly TargetCheck[];
+}
+
+/**
+ * Runs the benchmark. Throws when a variant fails its correctness checks (fast loss
+ * within 1e-3 relative of the reference backend's; decoded logits within 1e-3 of the
+ * full forward's).
+ *
+ * @example
+ * ```ts
+ * const result = runBenchmark({ contexts: [80], quick: true });
+ * console.log(formatBenchmark(result));
+ * ```
+ */
+export function runBenchmark(options: BenchmarkOptions = {}): BenchmarkResult {
+  const backend = options.backend ?? getBackend();
+  const quick = options.quick ?? false;
+  const rounds = options.rounds ?? (quick ? 2 : 5);
+  const repeats = quick ? 2 : 3;
+  const seed = options.seed ?? 1;
+  const progress = options.onProgress ?? (() => undefined);
+  const contexts = options.contexts ?? [80, 512];
+  const batchSizes = options.batchSizes ?? [1, 16];
+  const variants = BENCH_VARIANTS.filter((v) => v === 'allHeads' || (options.variants ?? BENCH_VARIANTS).includes(v));
+  progress(`matmul speed of the ${backend.name} backend…`);
+  const matmul = matmulGflops(backend, 1280, 128, 256, quick ? 5 : 9);
+  const results: VariantFigures[] = [];
+  for (const seqLen of contexts) {
+    const own = (): Backend => (options.backend === undefined ? createBackend(backend.name) : backend);
+    const subjects = variants.map((variant) => new BenchSubject(createModel(variantConfig(variant, seqLen), { backend: own(), seed }), seed));
+    try {
+      const checks = variants.map((variant, i) => check(variant, subjects[i], seqLen, seed, progress));
+      progress(`T=${seqLen}: warming up…`);
+      for (const s of subjects) {
+        for (const b of batchSizes) s.trainStep(b, seqLen);
+        s.prefill(seqLen);
+        s.decodeStep(seqLen);
+      }
+      const train = batchSizes.map(() => variants.map((): number[] => []));
+      const prefill = variants.map((): number[] => []);
+      const decode = variants.map((): number[] => []);
+      for (let r = 0; r < rounds; r++) {
+        progress(`T=${seqLen}: round ${r + 1} of ${rounds}`);
+        batchSizes.forEach((b, bi) => subjects.forEach((s, i) => train[bi][i].push(s.trainStep(b, seqLen))));
+        for (let k = 0; k < repeats; k++) subjects.forEach((s, i) => prefill[i].push(s.prefill(seqLen)));
+        for (let k = 0; k < repeats; k++) subjects.forEach((s, i) => decode[i].push(s.decodeStep(seqLen)));
+      }
+      const profiles = options.profile === true ? profile(subjects, Math.max(...batchSizes), seqLen, quick ? 2 : 4, progress) : null;
+      variants.forEach((variant, i) => {
+        const config = subjects[i].model.config;
+        const flops = countFlops(config, seqLen);
+        const training = batchSizes.map((batch, bi): TrainingFigure => {
+          const ms = median(train[bi][i]);
+          return { batch, msPerStep: ms, tokensPerSecond: (batch * seqLen * 1000) / ms, modelGflops: (flops.training * batch * seqLen) / (ms * 1e6) };
+        });
+        const prefillMs = median(prefill[i]);
+        const decodeMs = median(decode[i]);
+        const activationBytes = subjects[i].model.workspace.peakBytes;
+        results.push({
+          variant, seqLen, flops, decodeFlops: countDecodeFlops(config, seqLen - 1), training, prefillMs, decodeMs,
+          decodeSpeedup: prefillMs / decodeMs,
+          memory: { stateBytes: subjects[i].stateBytes, activationBytes, totalBytes: subjects[i].stateBytes + activationBytes },
+          profile: profiles === null ? null : profiles[i], checks: checks[i],
+        });
+      });
+    } finally {
+      for (const s of subjects) s.free();
+    }
+  }
+  const savings = compareVariants(results);
+  return { backend: backend.name, rounds, matmulGflops: matmul, results, savings, targets: checkTargets(results, savings, matmul) };
+}
+
+/** The correctness checks run before timing; throws on a failure. */
+function check(variant: BenchVariant, subject: BenchSubject, seqLen: number, seed: number, progress: (m: string) => void): VariantFigures['checks'] {
+  progress(`T=${seqLen}: checking ${variant} against the reference backend and decoding against the forward…`);
+  const T = Math.min(seqLen, 32);
+  const reference = createModel(subject.model.config, { backend: referenceBackend(), seed });
+  const ids = Int32Array.from({ length: T }, (_, i) => (i * 7 + 3) % subject.model.config.vocabSize);
+  const targets = Int32Array.from({ length: T }, (_, i) => (i * 5 + 1) % subject.model.config.vocabSize);
+  const want = reference.forward(ids, targets, 1, T, { updateStatistics: false }).loss;
+  const got = subject.model.forward(ids, targets, 1, T, { updateStatistics: false }).loss;
+  reference.free();
+  const lossError = Math.abs(got - want) / Math.abs(want);
+  const decodeError = subject.decodeError(seqLen);
+  if (!(lossError <= 1e-3)) throw new Error(`bench: ${variant} loss ${got} differs from the reference backend's ${want}`);
+  if (!(decodeError <= 1e-3)) throw new Error(`bench: ${variant} decoded logits differ from the full forward's by ${decodeError}`);
+  return { lossError, decodeError };
+}
+
+/** Shares of training-step time per part, over `steps` extra steps per subject (alternating). */
+function profile(
+  subjects: readonly BenchSubject[],
+  batch: number,
+  seqLen: number,
+  steps: number,
+  progress: (m: string) => void,
+): Record<ModelPart | 'optimizer', number>[] {
+  progress(`T=${seqLen}: profiling ${steps} steps per variant…`);
+  const totals = subjects.map(() => new PartTotals());
+  for (let k = 0; k < steps; k++) subjects.forEach((s, i) => s.trainStep(batch, seqLen, totals[i]));
+  return totals.map((t) => {
+    const sum = [...t.ms.values()].reduce((a, b) => a + b, 0);
+    const parts: (ModelPart | 'optimizer')[] = ['embedding', 'attention', 'router', 'ffn', 'norms', 'lmHead', 'loss', 'optimizer'];
+    return Object.fromEntries(parts.map((p) => [p, (t.ms.get(p) ?? 0) / sum])) as Record<ModelPart | 'optimizer', number>;
+  });
+}

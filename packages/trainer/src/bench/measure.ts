@@ -1,0 +1,184 @@
+/**
+ * What one benchmarked model runs: a training step exactly as the trainer takes it
+ * (zero gradients, forward, backward, global-norm clipping, one AdamW update), a
+ * prefill forward and a KV-cache decode step; and the fast matmul's own speed, the
+ * yardstick for the model's FLOP rate. Every figure is a median over repeats.
+ *
+ * @packageDocumentation
+ */
+import type { Decoder, Model, ModelPart, PartTimer } from '@moh/model';
+import { referenceBackend, type Backend } from '@moh/tensor';
+import { AdamW } from '../train/optimizer.js';
+
+/** The median of `values` (NaN when empty). */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Deterministic token ids `(n)` in `[0, vocab)` from `seed`. */
+export function benchTokens(n: number, vocab: number, seed: number): Int32Array {
+  const ids = new Int32Array(n);
+  let s = (seed * 2654435761) >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    ids[i] = s % vocab;
+  }
+  return ids;
+}
+
+/** Milliseconds per part, summed over timed passes. */
+export class PartTotals implements PartTimer {
+  readonly ms = new Map<ModelPart | 'optimizer', number>();
+
+  add(part: ModelPart | 'optimizer', ms: number): void {
+    this.ms.set(part, (this.ms.get(part) ?? 0) + ms);
+  }
+}
+
+/** A model under test with its optimizer and a fixed batch per batch size. */
+export class BenchSubject {
+  private readonly optimizer: AdamW;
+  private readonly batches = new Map<string, { ids: Int32Array; targets: Int32Array }>();
+  private decoder: Decoder | null = null;
+
+  constructor(
+    readonly model: Model,
+    private readonly seed: number,
+  ) {
+    this.optimizer = new AdamW(model.backend, model.params.length, { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.01 });
+  }
+
+  /** Bytes of parameters, gradients and the two AdamW moments. */
+  get stateBytes(): number {
+    return 4 * 4 * this.model.params.length;
+  }
+
+  /** One training step on `batch` sequences of `seqLen` tokens; returns its milliseconds. */
+  trainStep(batch: number, seqLen: number, totals: PartTotals | null = null): number {
+    const { model } = this;
+    const { ids, targets } = this.batch(batch, seqLen);
+    model.setTimer(totals);
+    const t0 = performance.now();
+    model.zeroGrad();
+    const { loss } = model.forward(ids, targets, batch, seqLen);
+    model.backward();
+    const t1 = performance.now();
+    const n = model.params.length;
+    model.backend.clipByGlobalNorm(model.grads, 1, n);
+    this.optimizer.update(model.params, model.grads, 1e-4);
+    const t2 = performance.now();
+    model.setTimer(null);
+    totals?.add('optimizer', t2 - t1);
+    if (!Number.isFinite(loss)) throw new Error(`bench: the training loss became ${loss}`);
+    return t2 - t0;
+  }
+
+  /** A forward pass over one sequence of `seqLen` tokens (no loss): the prefill latency. */
+  prefill(seqLen: number): number {
+    const { ids } = this.batch(1, seqLen);
+    const t0 = performance.now();
+    this.model.forward(ids, null, 1, seqLen, { updateStatistics: false });
+    return performance.now() - t0;
+  }
+
+  /**
+   * One decode step of a sequence that has `seqLen − 1` cached tokens; returns its
+   * milliseconds. As in generation, the step follows another decode step (the prompt of
+   * `seqLen − 2` tokens is prefilled first, untimed).
+   */
+  decodeStep(seqLen: number): number {
+    const { ids } = this.batch(1, seqLen);
+    const decoder = this.decoderFor(seqLen);
+    decoder.reset();
+    if (seqLen > 2) decoder.append(ids.subarray(0, seqLen - 2), seqLen - 2);
+    if (seqLen > 1) decoder.append(ids.subarray(seqLen - 2, seqLen - 1), 1);
+    const t0 = performance.now();
+    decoder.append(ids.subarray(seqLen - 1), 1);
+    return performance.now() - t0;
+  }
+
+  /**
+   * Checks decoding against the full forward: the last token's logits after
+   * `seqLen − 1` cached tokens must match the forward's last row. Returns the largest
+   * absolute difference.
+   */
+  decodeError(seqLen: number): number {
+    const { model } = this;
+    const { ids } = this.batch(1, seqLen);
+    const decoder = this.decoderFor(seqLen);
+    decoder.reset();
+    decoder.append(ids.subarray(0, seqLen - 1), seqLen - 1);
+    const decoded = decoder.append(ids.subarray(seqLen - 1), 1);
+    model.forward(ids, null, 1, seqLen, { updateStatistics: false });
+    const V = model.config.vocabSize;
+    const full = model.logits.subarray((seqLen - 1) * V, seqLen * V);
+    let worst = 0;
+    for (let j = 0; j < V; j++) worst = Math.max(worst, Math.abs(decoded[j] - full[j]));
+    return worst;
+  }
+
+  /** Returns every buffer the subject holds to the backend. */
+  free(): void {
+    this.decoder?.free();
+    this.optimizer.free();
+    this.model.free();
+  }
+
+  private decoderFor(seqLen: number): Decoder {
+    if (this.decoder === null || this.decoder.capacity !== seqLen) {
+      this.decoder?.free();
+      this.decoder = this.model.decoder(1, seqLen);
+    }
+    return this.decoder;
+  }
+
+  private batch(batch: number, seqLen: number): { ids: Int32Array; targets: Int32Array } {
+    const key = `${batch}x${seqLen}`;
+    let found = this.batches.get(key);
+    if (found === undefined) {
+      const V = this.model.config.vocabSize;
+      const ids = benchTokens(batch * seqLen + 1, V, this.seed);
+      found = { ids: ids.slice(0, batch * seqLen), targets: ids.slice(1) };
+      this.batches.set(key, found);
+    }
+    return found;
+  }
+}
+
+/**
+ * GFLOP/s of `backend.matmul` on `(m, k) · (k, n)` with operands in backend storage,
+ * after checking the product against the reference backend. The median of `repeats`.
+ */
+export function matmulGflops(backend: Backend, m: number, k: number, n: number, repeats: number): number {
+  const a = backend.allocFloat32(m * k);
+  const b = backend.allocFloat32(k * n);
+  const out = backend.allocFloat32(m * n);
+  try {
+    const ad = a.data;
+    const bd = b.data;
+    ad.set(benchTokens(m * k, 2001, 1));
+    bd.set(benchTokens(k * n, 2001, 2));
+    for (const x of [ad, bd]) for (let i = 0; i < x.length; i++) x[i] = (x[i] - 1000) / 1000;
+    const want = new Float32Array(m * n);
+    referenceBackend().matmul(want, ad.slice(), bd.slice(), m, k, n);
+    backend.matmul(out.data, ad, bd, m, k, n);
+    for (let i = 0; i < want.length; i++) {
+      if (Math.abs(out.data[i] - want[i]) > 1e-3 * (1 + Math.abs(want[i]))) throw new Error(`bench: matmul differs from the reference at ${i}`);
+    }
+    const times: number[] = [];
+    const inner = Math.max(1, Math.round(2e8 / (2 * m * k * n)));
+    for (let r = 0; r < repeats; r++) {
+      const t0 = performance.now();
+      for (let i = 0; i < inner; i++) backend.matmul(out.data, ad, bd, m, k, n);
+      times.push((performance.now() - t0) / inner);
+    }
+    return (2 * m * k * n) / (median(times) * 1e6);
+  } finally {
+    a.free();
+    b.free();
+    out.free();
+  }
+}
