@@ -49,13 +49,6 @@ export interface CopeSlots {
   readonly pos: Float64Array;
 }
 
-/** The first index in `[from, to)` whose position is not past `last` (positions fall along a band). */
-function clampedPrefix(pos: Float64Array, from: number, to: number, last: number): number {
-  let j = from;
-  while (j < to && pos[j] > last) j++;
-  return j;
-}
-
 /**
  * Writes the unclamped positions `Σ_{m=j..i} z_m` of the block's bands into `pos`
  * (relative to the block's first band) and returns `Pb`, the table entries the block
@@ -116,14 +109,7 @@ export function copeBlockForward(
     const i = first + r;
     const row = r * W + lo[i] - packed[i];
     const e = r * width;
-    // Positions fall from the first key to the query, so the keys clamped at P − 1 form a
-    // prefix; their bias is exactly q·E[P−1] (φ = 0), which long contexts hit most.
-    const clamped = clampedPrefix(pos, packed[i] - start, packed[i + 1] - start, last) + start;
-    if (clamped > packed[i]) {
-      const far = qe[e + last]; // a clamped key makes this row read entry P − 1, so Pb = P
-      for (let j = packed[i]; j < clamped; j++) scores[row + j] = scores[row + j] * scale + far;
-    }
-    for (let j = clamped; j < packed[i + 1]; j++) {
+    for (let j = packed[i]; j < packed[i + 1]; j++) {
       const p = Math.min(pos[j - start], last);
       const low = Math.floor(p);
       const phi = p - low;
@@ -181,13 +167,7 @@ export function copeBlockBackward(
     const row = r * W + lo[i] - packed[i];
     const e = r * qeWidth;
     dqeRow.fill(0, 0, qeWidth);
-    // The clamped prefix (see the forward) only feeds q·E[P−1], and its gates get nothing.
-    const clamped = clampedPrefix(pos, packed[i] - start, packed[i + 1] - start, last) + start;
-    for (let j = packed[i]; j < clamped; j++) {
-      dqeRow[last] += dS[row + j];
-      dz[j - start] = 0;
-    }
-    for (let j = clamped; j < packed[i + 1]; j++) {
+    for (let j = packed[i]; j < packed[i + 1]; j++) {
       const p = Math.min(pos[j - start], last);
       const low = Math.floor(p);
       const high = Math.ceil(p);
@@ -201,7 +181,7 @@ export function copeBlockBackward(
     for (let p = 0; p < qeWidth; p++) dqe[e + p] = dqeRow[p];
     // p_j sums z_m for m ≥ j, so z_m collects the position gradients of every j ≤ m.
     let acc = 0;
-    for (let j = clamped - start; j < packed[i + 1] - start; j++) {
+    for (let j = packed[i] - start; j < packed[i + 1] - start; j++) {
       acc += dz[j];
       dz[j] = acc;
     }

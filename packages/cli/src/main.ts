@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { registerParams } from './commands/params.js';
+import { registerBench } from './commands/bench.js';
 import { registerChat } from './commands/chat.js';
 import { registerEval } from './commands/eval.js';
 import { registerGenerate } from './commands/generate.js';
@@ -27,6 +28,7 @@ export function createProgram(io: CliIo): Command {
   registerEval(program, io);
   registerInspect(program, io);
   registerParams(program, io);
+  registerBench(program, io);
   for (const command of program.commands) command.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
   return program;
 }
