@@ -30,6 +30,7 @@ export type { BlockForwardOptions, BlockParts } from './block.js';
 export { attentionConfig, createModel, Model } from './model.js';
 export type { ForwardResult, ModelOptions, ModelParts } from './model.js';
 export { Decoder } from './decode.js';
+export { Timing } from './timing.js';
 export type { ModelPart, PartTimer } from './timing.js';
 export { Embedding } from './embedding.js';
 export type { EmbeddingTensors } from './embedding.js';

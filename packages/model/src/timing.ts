@@ -12,7 +12,7 @@ export interface PartTimer {
   add(part: ModelPart, ms: number): void;
 }
 
-/** The timer shared by a model's layers (internal): null when profiling is off. */
+/** The timer shared by a model's layers: `timer` is null when profiling is off (see `Model.setTimer`). */
 export class Timing {
   timer: PartTimer | null = null;
 

@@ -15,4 +15,5 @@ export { Rng } from './rng.js';
 export type { RngState } from './rng.js';
 export { Tensor, shapeSize } from './tensor.js';
 export { Workspace } from './workspace.js';
+export type { Elements } from './workspace.js';
 export type { Shape } from './tensor.js';

@@ -14,7 +14,8 @@
  */
 import type { Backend, Storage } from './backend.js';
 
-type Elements = Float32Array | Int32Array;
+/** The element arrays a workspace hands out. */
+export type Elements = Float32Array | Int32Array;
 
 /** The storage behind one handed-out buffer. */
 interface Slot {
