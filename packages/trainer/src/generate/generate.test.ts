@@ -24,6 +24,21 @@ describe('modelSource', () => {
     cursor.close();
     expect(() => cursor.feed([1])).toThrow(/closed/);
   });
+
+  it('reuses its decoders across generations, so repeated calls do not grow memory', () => {
+    expect(modelSource(model)).toBe(modelSource(model));
+    const options: GenerateOptions = { strategy: { kind: 'greedy' }, maxNewTokens: 4 };
+    // Buffers may grow once to the largest size used; after that, generations allocate nothing.
+    for (let i = 0; i < 10; i++) generate(model, [1, 2, 3 + (i % 5)], options);
+    const before = model.workspace.liveBytes;
+    for (let i = 0; i < 20; i++) generate(model, [1, 2, 3 + (i % 5)], options);
+    expect(model.workspace.liveBytes).toBe(before);
+    const beam: GenerateOptions = { strategy: { kind: 'beam', width: 3, lengthPenalty: 0 }, maxNewTokens: 4 };
+    for (let i = 0; i < 10; i++) generate(model, [2, 1 + (i % 3)], beam);
+    const afterBeams = model.workspace.liveBytes;
+    for (let i = 0; i < 10; i++) generate(model, [2, 1 + (i % 3)], beam);
+    expect(model.workspace.liveBytes).toBe(afterBeams);
+  });
 });
 
 describe('generate: greedy', () => {

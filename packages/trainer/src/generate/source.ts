@@ -32,14 +32,28 @@ export interface DecodingSource {
   open(): DecodingCursor;
 }
 
+/** One source per model, so every generation call reuses the same idle decoders. */
+const sources = new WeakMap<Model, DecodingSource>();
+
 /**
  * Decodes with `model.decoder(1, maxSeqLen)`: each cursor owns one KV-cache decoder, so a
  * step costs one row per layer. The capacity is always `maxSeqLen`, so the attention
  * window the cache freezes is the same however many tokens are asked for, and a longer
- * generation extends a shorter one. Closed cursors' decoders are reset and reused, so
- * beam search allocates at most `width` of them.
+ * generation extends a shorter one. Closed cursors' decoders are reset and reused, and
+ * the source is the same object for every call with one model, so however many
+ * generations run, at most as many decoders exist as were open at once (beam search:
+ * `width`); their KV caches live in the model's workspace.
  */
 export function modelSource(model: Model): DecodingSource {
+  let source = sources.get(model);
+  if (source === undefined) {
+    source = createModelSource(model);
+    sources.set(model, source);
+  }
+  return source;
+}
+
+function createModelSource(model: Model): DecodingSource {
   const { vocabSize: V, maxSeqLen } = model.config;
   const idle: ReturnType<Model['decoder']>[] = [];
   return {
