@@ -66,6 +66,10 @@ describe('resolveConfig', () => {
     ['adaptive window without a window', { attention: { adaptiveWindow: { kind: 'sequenceLength' } } }, 'attention.adaptiveWindow'],
     ['adaptive min above max', { attention: { window: 16, adaptiveWindow: { kind: 'sequenceLength', min: 9, max: 4 } } }, 'attention.adaptiveWindow.min'],
     ['unknown norm', { norm: { kind: 'batchnorm' as 'rmsnorm' } }, 'norm.kind'],
+    ['a misplaced field', { position: { kind: 'rope' } } as Parameters<typeof resolveConfig>[0], 'position'],
+    ['a misspelt attention field', { attention: { kvHead: 2 } } as Parameters<typeof resolveConfig>[0], 'attention.kvHead'],
+    ['a field of another kind', { attention: { position: { kind: 'rope', maxPositions: 8 } } } as Parameters<typeof resolveConfig>[0], 'attention.position.maxPositions'],
+    ['a field of the preset kind', { preset: 'seed-moh', attention: { headSelection: { activeHeads: 3 } } } as Parameters<typeof resolveConfig>[0], 'attention.headSelection.activeHeads'],
     ['unknown gating', { preset: 'seed-moh', attention: { headSelection: { gating: 'soft' as 'paper' } } }, 'attention.headSelection.gating'],
   ];
   it.each(invalid)('rejects %s, naming the field', (_label, input, field) => {

@@ -94,6 +94,7 @@ export const presetNames: readonly PresetName[] = ['seed', 'seed-moh'];
  */
 export function resolveConfig(input: ModelConfigInput = {}): ModelConfig {
   const base = preset(input.preset ?? 'seed');
+  checkFields(input, base);
   const attentionInput = input.attention ?? {};
   const attention: ModelAttentionConfig = {
     queryHeads: attentionInput.queryHeads ?? base.attention.queryHeads,
@@ -119,6 +120,64 @@ export function resolveConfig(input: ModelConfigInput = {}): ModelConfig {
   };
   validate(config);
   return config;
+}
+
+/** The fields each part of the input may have; union members by kind. */
+const FIELDS = {
+  top: ['preset', 'vocabSize', 'modelDim', 'layers', 'maxSeqLen', 'attention', 'norm', 'ffn', 'blockLayout', 'learnedPositions', 'tiedEmbeddings', 'initStd'],
+  attention: ['queryHeads', 'kvHeads', 'position', 'window', 'adaptiveWindow', 'outputProjection', 'headSelection'],
+  position: { cope: ['kind', 'maxPositions'], rope: ['kind', 'base'], none: ['kind'] },
+  adaptiveWindow: { fixed: ['kind'], sequenceLength: ['kind', 'min', 'max'], attentionEntropy: ['kind', 'min', 'max', 'momentum'] },
+  headSelection: {
+    allHeads: ['kind'],
+    staticPruning: ['kind', 'activeHeads'],
+    mixtureOfHeads: ['kind', 'sharedHeads', 'activeRoutedHeads', 'loadBalanceWeight', 'gating'],
+  },
+  norm: ['kind', 'eps'],
+  ffn: ['kind', 'hiddenDim'],
+} as const;
+
+/**
+ * Rejects fields the configuration does not have: a misplaced or misspelt field (say a
+ * top-level `position` instead of `attention.position`) would otherwise be ignored and
+ * train a different model than the one asked for.
+ */
+function checkFields(input: ModelConfigInput, base: ModelConfig): void {
+  checkObject(input, FIELDS.top, '');
+  const attention = input.attention as Record<string, unknown> | undefined;
+  checkObject(attention, FIELDS.attention, 'attention');
+  if (attention !== undefined) {
+    checkMember(attention['position'], FIELDS.position, base.attention.position.kind, 'attention.position');
+    checkMember(attention['adaptiveWindow'], FIELDS.adaptiveWindow, base.attention.adaptiveWindow.kind, 'attention.adaptiveWindow');
+    checkMember(attention['headSelection'], FIELDS.headSelection, base.attention.headSelection.kind, 'attention.headSelection');
+  }
+  checkObject(input.norm, FIELDS.norm, 'norm');
+  checkObject(input.ffn, FIELDS.ffn, 'ffn');
+}
+
+function checkObject(value: unknown, allowed: readonly string[], path: string): void {
+  if (value === undefined) return;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new ConfigError(path === '' ? 'config' : path, 'must be an object', value);
+  }
+  for (const key of Object.keys(value)) {
+    if (!allowed.includes(key)) {
+      const field = path === '' ? key : `${path}.${key}`;
+      throw new ConfigError(field, `is not a field of ${path === '' ? 'the model configuration' : path} (fields: ${allowed.join(', ')})`);
+    }
+  }
+}
+
+/** A union member: its fields are those of its kind (the given one, or the preset's). */
+function checkMember(value: unknown, byKind: Readonly<Record<string, readonly string[]>>, baseKind: string, path: string): void {
+  if (value === undefined || value === null || typeof value !== 'object') {
+    checkObject(value, [], path);
+    return;
+  }
+  const kind = (value as { kind?: unknown }).kind ?? baseKind;
+  const allowed = typeof kind === 'string' ? byKind[kind] : undefined;
+  // An unknown kind is reported by the resolver with the list of kinds.
+  if (allowed !== undefined) checkObject(value, allowed, path);
 }
 
 function resolvePosition(input: DeepPartial<PositionEncoding> | undefined, base: PositionEncoding): PositionEncoding {
