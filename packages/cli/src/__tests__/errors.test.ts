@@ -90,6 +90,8 @@ describe('bad input', () => {
     await expectFailure(['train', '--seq-len', '500', '--model-config', modelConfig], 2, /invalid configuration: seqLen: must be an integer in 1\.\.64/);
     await expectFailure(['train', '--model-config', corpusFile('bad.json', '{ nope')], 2, /--model-config .*bad\.json: not valid JSON/);
     await expectFailure(['train', '--model-config', corpusFile('heads.json', '{"attention": {"kvHeads": 3}}')], 2, /attention\.kvHeads/, /bad\.json|heads\.json/);
+    await expectFailure(['train', '--model-config', corpusFile('misplaced.json', '{"position": {"kind": "rope"}}')], 2, /position: is not a field of the model configuration/);
+    await expectFailure(['train', '--out', corpusFile('a-file', 'not a directory')], 2, /the run directory .*a-file is a file/);
   });
 
   it('--debug adds the stack trace', async () => {

@@ -2,7 +2,7 @@
  * `moh train`: sets up a new or resumed run, trains with progress and a metrics log,
  * handles Ctrl-C, then writes the loss curve and prints the evaluation summary.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { countParameters, createModel } from '@moh/model';
 import {
@@ -46,6 +46,13 @@ export async function runTraining(options: TrainOptions, io: CliIo): Promise<Exi
   };
   const runDir = resolve(options.resume ?? options.out);
   const metricsPath = join(runDir, RUN_FILES.metrics);
+  // Before any work: a run directory that is a file would fail only after data and tokenizer are built.
+  if (existsSync(runDir) && !statSync(runDir).isDirectory()) {
+    throw new CliError(`the run directory ${runDir} is a file`, {
+      hint: 'pass --out a directory (it is created if missing), e.g. --out runs/latest',
+      exitCode: ExitCode.usage,
+    });
+  }
   let trainer: Trainer | null = null;
   let lastStep: StepEvent | null = null;
   const metricsHolder: { log: JsonlMetricsLog | null } = { log: null };
