@@ -140,8 +140,10 @@ export class AttentionCore {
     for (let h = 0; h < H; h++) {
       const rows = routing.activeRows[h];
       if (rows.length === 0) continue;
-      // Only the W_o rows of head h, and only for its active rows.
-      kernels.matmulRows(y, gated.subarray(h * D), wo.subarray(h * D * d), rows, rows.length, D, d, true, hd, d, d);
+      // Only the W_o rows of head h, and only for its active rows. The view is re-read per
+      // call: without shared memory, a kernel call may grow the memory and detach it.
+      const woNow = this.params.wo as Float32Array;
+      kernels.matmulRows(y, gated.subarray(h * D), woNow.subarray(h * D * d), rows, rows.length, D, d, true, hd, d, d);
     }
   }
 
