@@ -19,8 +19,10 @@
  * 12 bytes per (row, key, head) that keeping them cost at long contexts.
  *
  * Shapes: P positions, D head width; the block's scores are a `(count, W)` rectangle
- * with row `r`'s band at columns `lo[r] … hi[r]−1`; `Qb (count, D)`; `table` is
- * `(H, P, D)` and `tableOff = h·P·D` selects the head's `E`.
+ * with row `r`'s band at columns `lo[r] … hi[r]−1`; `Qb (count, D)`; `table()` returns
+ * the `(H, P, D)` tables and `tableOff = h·P·D` selects the head's `E`. Tables come as
+ * getters, read at each kernel call: without shared WebAssembly memory a kernel call may
+ * grow the memory and detach a view taken earlier.
  *
  * @packageDocumentation
  */
@@ -82,7 +84,7 @@ function maxIndex(pos0: number, positions: number): number {
  */
 export function copeBlockForward(
   kernels: Kernels,
-  table: Float32Array,
+  table: () => Float32Array,
   tableOff: number,
   positions: number,
   headDim: number,
@@ -103,7 +105,7 @@ export function copeBlockForward(
   const bands = z.subarray(start, packed[first + count]);
   kernels.sigmoidForward(bands, bands, bands.length);
   const width = blockPositions(block, z, pos, positions);
-  kernels.matmulNT(qe, qb, table.subarray(tableOff), count, headDim, width);
+  kernels.matmulNT(qe, qb, table().subarray(tableOff), count, headDim, width);
   const last = positions - 1;
   for (let r = 0; r < count; r++) {
     const i = first + r;
@@ -140,8 +142,8 @@ export interface CopeScratch {
  */
 export function copeBlockBackward(
   kernels: Kernels,
-  table: Float32Array,
-  dTable: Float32Array,
+  table: () => Float32Array,
+  dTable: () => Float32Array,
   tableOff: number,
   positions: number,
   headDim: number,
@@ -159,7 +161,7 @@ export function copeBlockBackward(
   const { dqeRow, dqe, qe } = scratch;
   const start = packed[first];
   blockPositions(block, z, pos, positions);
-  kernels.matmulNT(qe, qb, table.subarray(tableOff), count, headDim, qeWidth);
+  kernels.matmulNT(qe, qb, table().subarray(tableOff), count, headDim, qeWidth);
   const dz = scratch.dz.subarray(0, packed[first + count] - start);
   const last = positions - 1;
   for (let r = 0; r < count; r++) {
@@ -194,7 +196,6 @@ export function copeBlockBackward(
     const off = packed[i] - start;
     for (let j = 0; j < n; j++) dS[row + j] = dS[row + j] * scale + dz[off + j];
   }
-  const e = table.subarray(tableOff);
-  kernels.matmul(dqb, dqe, e, count, qeWidth, headDim);
-  kernels.matmulTN(dTable.subarray(tableOff), dqe, qb, qeWidth, count, headDim, true);
+  kernels.matmul(dqb, dqe, table().subarray(tableOff), count, qeWidth, headDim);
+  kernels.matmulTN(dTable().subarray(tableOff), dqe, qb, qeWidth, count, headDim, true);
 }

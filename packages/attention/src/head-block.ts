@@ -85,7 +85,7 @@ export class HeadBlockEngine {
       const hi = stash.hi.subarray(first, first + count);
       let softmaxScale = this.scale;
       if (cope !== null) {
-        const table = cope.params.cope as Float32Array;
+        const table = (): Float32Array => cope.params.cope as Float32Array;
         const scratch = this.growCope(stash, first, count, cope.positions);
         stash.blocks[rec + Block.positions] = copeBlockForward(
           kernels, table, head.tableOff, cope.positions, D, qb, scores, this.scale, this.copeBlock(stash, rec),
@@ -142,7 +142,7 @@ export class HeadBlockEngine {
         const qeWidth = stash.blocks[rec + Block.positions];
         const scratch = this.growCope(stash, first, count, cope.positions);
         copeBlockBackward(
-          kernels, cope.params.cope as Float32Array, cope.grads.cope as Float32Array, head.tableOff, cope.positions, D,
+          kernels, () => cope.params.cope as Float32Array, () => cope.grads.cope as Float32Array, head.tableOff, cope.positions, D,
           qb, dP, this.scale, this.copeBlock(stash, rec), { z: stash.z, pos: this.pos }, qeWidth, this.dQb, scratch,
         );
         accumulate = true;
