@@ -110,6 +110,39 @@ describe.each(availableBackends().map((b) => [b.name, b] as const))('%s backend:
     expectClose(dqe, want.dqe, TOL, 'copeBiasBackward dqe');
   });
 
+  it('gives a row the same bits alone as in any block (KV-cache decoding relies on it)', () => {
+    const [rows, cols, positions, scale] = [5, 12, 6, 0.4];
+    const { lo, hi } = causalBands(rows, 7, 9);
+    const x = seededValues(21, rows * cols, 3);
+    const g = seededValues(22, rows * cols);
+    const z = new Float32Array(packed(lo, hi));
+    const width = be.copeGatesForward(z, x, lo, hi, positions, rows, cols);
+    const qe = seededValues(23, rows * width, 2);
+    const scores = x.slice();
+    be.copeBiasForward(scores, z, qe, lo, hi, scale, positions, width, rows, cols);
+    const dx = g.slice();
+    const dqe = new Float32Array(rows * width);
+    be.copeBiasBackward(dx, dqe, z, qe, lo, hi, scale, positions, width, rows, cols);
+    let at = 0;
+    for (let r = 0; r < rows; r++) {
+      const band = [r * cols + lo[r], r * cols + hi[r]] as const;
+      const one = { lo: new Int32Array([lo[r]]), hi: new Int32Array([hi[r]]) };
+      const zr = new Float32Array(hi[r] - lo[r]);
+      be.copeGatesForward(zr, x.subarray(r * cols), one.lo, one.hi, positions, 1, cols);
+      expect(Array.from(zr)).toEqual(Array.from(z.subarray(at, at + zr.length)));
+      const sr = x.slice(r * cols, (r + 1) * cols);
+      const qr = qe.subarray(r * width, (r + 1) * width);
+      be.copeBiasForward(sr, zr, qr, one.lo, one.hi, scale, positions, width, 1, cols);
+      expect(Array.from(sr)).toEqual(Array.from(scores.subarray(r * cols, (r + 1) * cols)));
+      const dr = g.slice(r * cols, (r + 1) * cols);
+      const dqr = new Float32Array(width);
+      be.copeBiasBackward(dr, dqr, zr, qr, one.lo, one.hi, scale, positions, width, 1, cols);
+      expect(Array.from(dr.subarray(lo[r], hi[r]))).toEqual(Array.from(dx.subarray(...band)));
+      expect(Array.from(dqr)).toEqual(Array.from(dqe.subarray(r * width, (r + 1) * width)));
+      at += zr.length;
+    }
+  });
+
   it('handles empty bands and empty blocks', () => {
     const lo = new Int32Array([2, 0, 0]);
     const hi = new Int32Array([2, 0, 2]);
@@ -128,6 +161,24 @@ describe.each(availableBackends().map((b) => [b.name, b] as const))('%s backend:
     expectClose(dqe, [0, 0, 0, 0, 0.5, 1.5], TOL, 'dqe, zero for empty rows');
     expect(Array.from(dx.subarray(0, 4))).toEqual([1, 1, 1, 1]);
     be.copeBiasBackward(new Float32Array(0), new Float32Array(0), z, qe, lo, hi, 1, 4, 2, 0, 0);
+  });
+
+  it('turns a NaN score into NaN outputs on its row only', () => {
+    const x = new Float32Array([0.5, Number.NaN, 1, 0.2, -0.3, 0.7]);
+    const lo = new Int32Array([0, 0]);
+    const hi = new Int32Array([3, 3]);
+    const z = new Float32Array(6);
+    const qe = seededValues(31, 8, 1);
+    be.copeGatesForward(z, x, lo, hi, 4, 2, 3);
+    const scores = x.slice();
+    be.copeBiasForward(scores, z, qe, lo, hi, 1, 4, 4, 2, 3);
+    expect(Number.isNaN(scores[0]) && Number.isNaN(scores[1])).toBe(true);
+    expect(Array.from(scores.subarray(3)).every(Number.isFinite)).toBe(true);
+    const dx = new Float32Array(6).fill(1);
+    const dqe = new Float32Array(8);
+    be.copeBiasBackward(dx, dqe, z, qe, lo, hi, 1, 4, 4, 2, 3);
+    expect(Array.from(dx.subarray(3)).every(Number.isFinite)).toBe(true);
+    expect(Array.from(dqe.subarray(4)).every(Number.isFinite)).toBe(true);
   });
 
   it('rejects bands outside the row and table widths outside 1 … P', () => {

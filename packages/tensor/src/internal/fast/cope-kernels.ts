@@ -1,7 +1,7 @@
 /**
  * The CoPE kernels of the fast backend: argument checks and marshalling around
- * assembly/cope.ts. The backward's float64 scratch (a band's positions, two copies of a
- * row's `q·E` gradient) is call-frame scratch, so nothing is allocated per call.
+ * assembly/cope.ts. The backward's float64 scratch (two rows' positions and two copies of
+ * each one's `q·E` gradient) is call-frame scratch, so nothing is allocated per call.
  *
  * @internal
  */
@@ -66,8 +66,8 @@ export function copeKernels(wasm: WasmExports, frame: CallFrame): CopeKernels {
       const q = frame.input(qe, rows * width);
       const a = frame.input(lo, rows);
       const b = frame.input(hi, rows);
-      const pos = frame.scratch(cols * 8);
-      const row = frame.scratch(2 * width * 8);
+      const pos = frame.scratch(2 * cols * 8);
+      const row = frame.scratch(4 * width * 8);
       frame.begin();
       try {
         wasm.copeBiasBackward(
