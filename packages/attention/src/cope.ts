@@ -14,6 +14,11 @@
  * block's visible keys and nothing else. Gradients reach q (bias and gates), k (gates)
  * and E.
  *
+ * The per-key loops (gates, positions, interpolation and their gradients) are the
+ * kernels `copeGatesForward`, `copeBiasForward` and `copeBiasBackward` of `@moh/tensor`
+ * (WebAssembly on the fast backend); this file plans a block's calls around the two
+ * table products.
+ *
  * Memory: only the gates are kept for the backward. Positions (suffix sums of the gates)
  * and `q·E` are recomputed there by the same arithmetic, which is cheap next to the
  * 12 bytes per (row, key, head) that keeping them cost at long contexts.
@@ -37,50 +42,26 @@ export interface CopeBlock {
   /** `(count)` bands, relative to the rectangle. */
   readonly lo: Int32Array;
   readonly hi: Int32Array;
-  /** `(count + 1)` start of each band in `z`/`pos` (absolute indices). */
+  /** `(count + 1)` start of each band in `z` (absolute indices). */
   readonly packed: Int32Array;
   /** Index of the block's first row in `lo`, `hi`, `packed`. */
   readonly first: number;
 }
 
-/** Where a block's CoPE values live. */
-export interface CopeSlots {
-  /** `(Σ L)` the head's packed gates (kept for the backward). */
-  readonly z: Float32Array;
-  /** `(≥ Σ L of the block)` scratch: the block's unclamped positions, from its first band on. */
-  readonly pos: Float64Array;
-}
-
-/**
- * Writes the unclamped positions `Σ_{m=j..i} z_m` of the block's bands into `pos`
- * (relative to the block's first band) and returns `Pb`, the table entries the block
- * reads. Forward and backward both call it, so they see the very same positions.
- */
-function blockPositions(block: CopeBlock, z: Float32Array, pos: Float64Array, positions: number): number {
-  const { count, packed, first } = block;
-  const start = packed[first];
-  let top = 0;
-  for (let r = 0; r < count; r++) {
-    const i = first + r;
-    let acc = 0;
-    for (let j = packed[i + 1] - 1; j >= packed[i]; j--) {
-      acc += z[j];
-      pos[j - start] = acc;
-    }
-    top = Math.max(top, maxIndex(pos[packed[i] - start], positions));
-  }
-  return top + 1;
-}
-
-/** The highest table index a row whose first key has position `pos0` reads. */
-function maxIndex(pos0: number, positions: number): number {
-  return Math.min(positions - 1, Math.ceil(Math.min(pos0, positions - 1)));
+/** The block's bands and its stretch of the head's packed gates `z (Σ L)`. */
+function blockBands(block: CopeBlock, z: Float32Array): { lo: Int32Array; hi: Int32Array; gates: Float32Array } {
+  const { count, lo, hi, packed, first } = block;
+  return {
+    lo: lo.subarray(first, first + count),
+    hi: hi.subarray(first, first + count),
+    gates: z.subarray(packed[first], packed[first + count]),
+  };
 }
 
 /**
  * Turns the block's raw dot products `scores` (in place, on the bands) into
- * `qk·scale + c_j`, filling the packed gates and positions and writing `q·E` into
- * `qe (count, Pb)`. Returns `Pb`.
+ * `qk·scale + c_j`, filling the block's packed gates in `z (Σ L)` (kept for the
+ * backward) and writing `q·E` into `qe (count, Pb)`. Returns `Pb`.
  */
 export function copeBlockForward(
   kernels: Kernels,
@@ -92,33 +73,14 @@ export function copeBlockForward(
   scores: Float32Array,
   scale: number,
   block: CopeBlock,
-  slots: CopeSlots,
+  z: Float32Array,
   qe: Float32Array,
 ): number {
-  const { count, width: W, lo, hi, packed, first } = block;
-  const { z, pos } = slots;
-  const start = packed[first];
-  for (let r = 0; r < count; r++) {
-    const i = first + r;
-    z.set(scores.subarray(r * W + lo[i], r * W + hi[i]), packed[i]);
-  }
-  const bands = z.subarray(start, packed[first + count]);
-  kernels.sigmoidForward(bands, bands, bands.length);
-  const width = blockPositions(block, z, pos, positions);
+  const { count, width: W } = block;
+  const { lo, hi, gates } = blockBands(block, z);
+  const width = kernels.copeGatesForward(gates, scores, lo, hi, positions, count, W);
   kernels.matmulNT(qe, qb, table().subarray(tableOff), count, headDim, width);
-  const last = positions - 1;
-  for (let r = 0; r < count; r++) {
-    const i = first + r;
-    const row = r * W + lo[i] - packed[i];
-    const e = r * width;
-    for (let j = packed[i]; j < packed[i + 1]; j++) {
-      const p = Math.min(pos[j - start], last);
-      const low = Math.floor(p);
-      const phi = p - low;
-      const bias = (1 - phi) * qe[e + low] + phi * qe[e + Math.ceil(p)];
-      scores[row + j] = scores[row + j] * scale + bias;
-    }
-  }
+  kernels.copeBiasForward(scores, gates, qe, lo, hi, scale, positions, width, count, W);
   return width;
 }
 
@@ -126,19 +88,15 @@ export function copeBlockForward(
 export interface CopeScratch {
   /** `(≥ count·Pb)`: the block's `q·E`, recomputed. */
   readonly qe: Float32Array;
-  /** `(≥ Σ L of the block)`: position, then gate gradients. */
-  readonly dz: Float32Array;
-  /** `(P)`: one row's gradient of `q·E`, accumulated in float64. */
-  readonly dqeRow: Float64Array;
   /** `(≥ count·Pb)`: the block's gradient of `q·E`. */
   readonly dqe: Float32Array;
 }
 
 /**
  * Backward of {@link copeBlockForward}, whose `Pb` is `qeWidth`. `dS` holds the score
- * gradients on the bands; it is turned in place into the gradient of the raw dot products (`dS·scale` plus the
- * gate path). Writes `dqb (count, D)` (overwritten) with the bias path into `q`, and
- * accumulates `dqeᵀ·Qb` into `dTable`.
+ * gradients on the bands; it is turned in place into the gradient of the raw dot products
+ * (`dS·scale` plus the gate path). Writes `dqb (count, D)` (overwritten) with the bias
+ * path into `q`, and accumulates `dqeᵀ·Qb` into `dTable`.
  */
 export function copeBlockBackward(
   kernels: Kernels,
@@ -151,51 +109,16 @@ export function copeBlockBackward(
   dS: Float32Array,
   scale: number,
   block: CopeBlock,
-  slots: CopeSlots,
+  z: Float32Array,
   qeWidth: number,
   dqb: Float32Array,
   scratch: CopeScratch,
 ): void {
-  const { count, width: W, lo, hi, packed, first } = block;
-  const { z, pos } = slots;
-  const { dqeRow, dqe, qe } = scratch;
-  const start = packed[first];
-  blockPositions(block, z, pos, positions);
+  const { count, width: W } = block;
+  const { lo, hi, gates } = blockBands(block, z);
+  const { qe, dqe } = scratch;
   kernels.matmulNT(qe, qb, table().subarray(tableOff), count, headDim, qeWidth);
-  const dz = scratch.dz.subarray(0, packed[first + count] - start);
-  const last = positions - 1;
-  for (let r = 0; r < count; r++) {
-    const i = first + r;
-    const row = r * W + lo[i] - packed[i];
-    const e = r * qeWidth;
-    dqeRow.fill(0, 0, qeWidth);
-    for (let j = packed[i]; j < packed[i + 1]; j++) {
-      const p = Math.min(pos[j - start], last);
-      const low = Math.floor(p);
-      const high = Math.ceil(p);
-      const phi = p - low;
-      const g = dS[row + j];
-      dqeRow[low] += g * (1 - phi);
-      dqeRow[high] += g * phi;
-      // Past the clamp the position no longer moves with the gates.
-      dz[j - start] = pos[j - start] > last ? 0 : g * (qe[e + high] - qe[e + low]);
-    }
-    for (let p = 0; p < qeWidth; p++) dqe[e + p] = dqeRow[p];
-    // p_j sums z_m for m ≥ j, so z_m collects the position gradients of every j ≤ m.
-    let acc = 0;
-    for (let j = packed[i] - start; j < packed[i + 1] - start; j++) {
-      acc += dz[j];
-      dz[j] = acc;
-    }
-  }
-  kernels.sigmoidBackward(dz, z.subarray(start, start + dz.length), dz, dz.length);
-  for (let r = 0; r < count; r++) {
-    const i = first + r;
-    const row = r * W + lo[i];
-    const n = hi[i] - lo[i];
-    const off = packed[i] - start;
-    for (let j = 0; j < n; j++) dS[row + j] = dS[row + j] * scale + dz[off + j];
-  }
+  kernels.copeBiasBackward(dS, dqe, gates, qe, lo, hi, scale, positions, qeWidth, count, W);
   kernels.matmul(dqb, dqe, table().subarray(tableOff), count, qeWidth, headDim);
   kernels.matmulTN(dTable().subarray(tableOff), dqe, qb, qeWidth, count, headDim, true);
 }

@@ -56,8 +56,6 @@ export class HeadBlockEngine {
   /** `(count, W)` gradient of the weights, then of the scores. */
   private dP: Float32Array = new Float32Array(0);
   private copeScratch: CopeScratch;
-  /** `(≥ Σ L of a block)`: its CoPE positions (see cope.ts). */
-  private pos = new Float64Array(0);
 
   constructor(
     private readonly kernels: Kernels,
@@ -68,7 +66,7 @@ export class HeadBlockEngine {
   ) {
     this.scale = 1 / Math.sqrt(headDim);
     const empty = new Float32Array(0);
-    this.copeScratch = { qe: empty, dz: empty, dqeRow: new Float64Array(cope?.positions ?? 0), dqe: empty };
+    this.copeScratch = { qe: empty, dqe: empty };
   }
 
   /** Forward of every block of `stash` (planned by `planBlocks`): weights into the stash, `O` into `o`. */
@@ -86,10 +84,10 @@ export class HeadBlockEngine {
       let softmaxScale = this.scale;
       if (cope !== null) {
         const table = (): Float32Array => cope.params.cope as Float32Array;
-        const scratch = this.growCope(stash, first, count, cope.positions);
+        const scratch = this.growCope(count, cope.positions);
         stash.blocks[rec + Block.positions] = copeBlockForward(
           kernels, table, head.tableOff, cope.positions, D, qb, scores, this.scale, this.copeBlock(stash, rec),
-          { z: stash.z, pos: this.pos }, scratch.qe,
+          stash.z, scratch.qe,
         );
         softmaxScale = 1;
       }
@@ -140,10 +138,10 @@ export class HeadBlockEngine {
       if (cope !== null) {
         kernels.maskedSoftmaxBackward(dP, probs, dP, lo, hi, 1, count, W);
         const qeWidth = stash.blocks[rec + Block.positions];
-        const scratch = this.growCope(stash, first, count, cope.positions);
+        const scratch = this.growCope(count, cope.positions);
         copeBlockBackward(
           kernels, () => cope.params.cope as Float32Array, () => cope.grads.cope as Float32Array, head.tableOff, cope.positions, D,
-          qb, dP, this.scale, this.copeBlock(stash, rec), { z: stash.z, pos: this.pos }, qeWidth, this.dQb, scratch,
+          qb, dP, this.scale, this.copeBlock(stash, rec), stash.z, qeWidth, this.dQb, scratch,
         );
         accumulate = true;
       } else {
@@ -156,13 +154,11 @@ export class HeadBlockEngine {
     }
   }
 
-  /** Sizes the CoPE scratch for a block of `count` rows starting at row `first`. */
-  private growCope(stash: HeadStash, first: number, count: number, positions: number): CopeScratch {
-    const bands = stash.packed[first + count] - stash.packed[first];
-    if (this.pos.length < bands) this.pos = new Float64Array(Math.max(bands, Math.ceil(1.25 * this.pos.length)));
+  /** Sizes the CoPE scratch for a block of `count` rows. */
+  private growCope(count: number, positions: number): CopeScratch {
     const s = this.copeScratch;
     const w = this.workspace;
-    this.copeScratch = { qe: w.grow(s.qe, count * positions), dz: w.grow(s.dz, bands), dqeRow: s.dqeRow, dqe: w.grow(s.dqe, count * positions) };
+    this.copeScratch = { qe: w.grow(s.qe, count * positions), dqe: w.grow(s.dqe, count * positions) };
     return this.copeScratch;
   }
 

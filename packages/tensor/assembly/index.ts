@@ -10,6 +10,7 @@ export {
   crossEntropyBackward, crossEntropyForward, logSoftmaxBackward, logSoftmaxForward, maskedSoftmaxBackward,
   maskedSoftmaxForward, softmaxBackward, softmaxForward,
 } from './softmax';
+export { copeBiasBackward, copeBiasForward, copeGatesForward } from './cope';
 export {
   reluBackward, reluForward, sigmoidBackward, sigmoidForward, siluBackward, siluForward,
 } from './activations';

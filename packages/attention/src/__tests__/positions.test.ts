@@ -51,13 +51,12 @@ describe('CoPE', () => {
     // E = [(1,0), (0,1), (2,2)] → q·E = [1, 3, 8].
     // c = [8, 0.25·3 + 0.75·8 = 6.75, 3].
     const qk = new Float32Array([0, Math.log(3), 100]);
-    const slots = { z: new Float32Array(3), pos: new Float64Array(3) };
+    const z = new Float32Array(3);
     const qe = new Float32Array(3);
     const scale = 1 / Math.sqrt(2);
-    const width = copeBlockForward(referenceBackend(), () => new Float32Array([1, 0, 0, 1, 2, 2]), 0, 3, 2, new Float32Array([1, 3]), qk, scale, oneRow(3), slots, qe);
+    const width = copeBlockForward(referenceBackend(), () => new Float32Array([1, 0, 0, 1, 2, 2]), 0, 3, 2, new Float32Array([1, 3]), qk, scale, oneRow(3), z, qe);
     expect(width).toBe(3);
-    expectClose(slots.z, [0.5, 0.75, 1], { atol: 1e-7, rtol: 0 }, 'gates');
-    expectClose(slots.pos, [2.25, 1.75, 1], { atol: 1e-6, rtol: 0 }, 'positions');
+    expectClose(z, [0.5, 0.75, 1], { atol: 1e-7, rtol: 0 }, 'gates');
     expectClose(qe, [1, 3, 8], { atol: 0, rtol: 0 }, 'q·E');
     expectClose(qk, [8, Math.log(3) * scale + 6.75, 100 * scale + 3], { atol: 1e-5, rtol: 1e-6 }, 'scores');
   });
@@ -66,8 +65,7 @@ describe('CoPE', () => {
     const table = new Float32Array(2 * 2 * 1);
     table.set([100, 100, 1, 2]); // head 0 rows ignored; head 1: E = [1, 2]
     const qk = new Float32Array([-100]); // z ≈ 0 → p ≈ 0 → c ≈ q·E[0] = 1·1
-    const slots = { z: new Float32Array(1), pos: new Float64Array(1) };
-    copeBlockForward(referenceBackend(), () => table, 2, 2, 1, new Float32Array([1]), qk, 1, oneRow(1), slots, new Float32Array(2));
+    copeBlockForward(referenceBackend(), () => table, 2, 2, 1, new Float32Array([1]), qk, 1, oneRow(1), new Float32Array(1), new Float32Array(2));
     expectClose(qk, [-100 + 1], { atol: 1e-4, rtol: 0 }, 'score');
   });
 
@@ -78,15 +76,15 @@ describe('CoPE', () => {
     const raw = new Float32Array([0.2, -1.3, 0.7, 9, 9, 0.4, -0.1, 1.6]);
     const block: CopeBlock = { count: 2, width: 4, first: 0, lo: new Int32Array([0, 1]), hi: new Int32Array([3, 4]), packed: new Int32Array([0, 3, 6]) };
     const scores = raw.slice();
-    const slots = { z: new Float32Array(6), pos: new Float64Array(6) };
+    const z = new Float32Array(6);
     const qe = new Float32Array(8);
-    const width = copeBlockForward(referenceBackend(), () => table, 0, 4, 2, qb, scores, 0.5, block, slots, qe);
+    const width = copeBlockForward(referenceBackend(), () => table, 0, 4, 2, qb, scores, 0.5, block, z, qe);
     for (let r = 0; r < 2; r++) {
       const alone = raw.slice(r * 4 + block.lo[r], r * 4 + block.hi[r]);
-      const own = { z: new Float32Array(3), pos: new Float64Array(3) };
+      const own = new Float32Array(3);
       copeBlockForward(referenceBackend(), () => table, 0, 4, 2, qb.subarray(2 * r, 2 * r + 2), alone, 0.5, oneRow(3), own, new Float32Array(4));
       expect(Array.from(scores.subarray(r * 4 + block.lo[r], r * 4 + block.hi[r]))).toEqual(Array.from(alone));
-      expect(Array.from(slots.pos.subarray(3 * r, 3 * r + 3))).toEqual(Array.from(own.pos));
+      expect(Array.from(z.subarray(3 * r, 3 * r + 3))).toEqual(Array.from(own));
     }
     expect(scores[3]).toBe(9); // outside row 0's band: untouched
     expect(width).toBeLessThanOrEqual(4);

@@ -34,7 +34,12 @@ function countingKernels(): { kernels: Kernels; counts: Record<string, number> }
     maskedSoftmaxBackward: (...a: Parameters<Kernels['maskedSoftmaxBackward']>) => (
       (counts['softmaxBackRows'] += a[6]), base.maskedSoftmaxBackward(...a)
     ),
-    sigmoidForward: (...a: Parameters<Kernels['sigmoidForward']>) => ((counts['sigmoid'] += a[2]), base.sigmoidForward(...a)),
+    // CoPE gates: one per visible key of an active row.
+    copeGatesForward: (...a: Parameters<Kernels['copeGatesForward']>) => {
+      const [, , lo, hi, , rows] = a;
+      for (let r = 0; r < rows; r++) counts['sigmoid'] += hi[r] - lo[r];
+      return base.copeGatesForward(...a);
+    },
   };
   return { kernels, counts };
 }

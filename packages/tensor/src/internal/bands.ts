@@ -18,3 +18,17 @@ export function checkBands(lo: Int32Array, hi: Int32Array, scale: number, rows: 
     if (!(a >= 0 && a <= b && b <= cols)) throw new RangeError(`Row ${r} has the band [${a}, ${b}), not inside [0, ${cols}].`);
   }
 }
+
+/** `Σ (hi[r] − lo[r])`: how many entries the bands hold, packed one after another. */
+export function packedLength(lo: Int32Array, hi: Int32Array, rows: number): number {
+  let n = 0;
+  for (let r = 0; r < rows; r++) n += hi[r] - lo[r];
+  return n;
+}
+
+/** Throws a `RangeError` unless `1 ≤ width ≤ positions`, both integers: a CoPE table row read past its end would read another tensor. */
+export function checkCopeTable(positions: number, width: number): void {
+  if (!(Number.isInteger(positions) && Number.isInteger(width) && width >= 1 && width <= positions)) {
+    throw new RangeError(`CoPE needs 1 ≤ width ≤ positions (integers), got width ${width} of ${positions} positions.`);
+  }
+}

@@ -5,6 +5,7 @@
  * @internal
  */
 import type { Backend, Storage } from '../../backend.js';
+import { copeKernels } from './cope-kernels.js';
 import { CallFrame } from './frame.js';
 import { WasmHeap } from './heap.js';
 import { elementwiseKernels } from './elementwise-kernels.js';
@@ -37,6 +38,7 @@ export function assembleBackend(module: WebAssembly.Module, shared: boolean, max
     ...matmulKernels(wasm, frame),
     ...elementwiseKernels(wasm, frame),
     ...rowKernels(wasm, frame),
+    ...copeKernels(wasm, frame),
     ...reduceKernels(wasm, frame),
   };
 }

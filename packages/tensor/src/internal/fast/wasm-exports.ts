@@ -50,6 +50,14 @@ export interface WasmRowExports {
   softmaxBackward(dx: Ptr, y: Ptr, dy: Ptr, rows: number, cols: number): void;
   maskedSoftmaxForward(out: Ptr, x: Ptr, lo: Ptr, hi: Ptr, scale: number, rows: number, cols: number): void;
   maskedSoftmaxBackward(dx: Ptr, y: Ptr, dy: Ptr, lo: Ptr, hi: Ptr, scale: number, rows: number, cols: number): void;
+  copeGatesForward(z: Ptr, x: Ptr, lo: Ptr, hi: Ptr, positions: number, rows: number, cols: number): number;
+  copeBiasForward(
+    scores: Ptr, z: Ptr, qe: Ptr, lo: Ptr, hi: Ptr, scale: number, positions: number, width: number, rows: number, cols: number,
+  ): void;
+  copeBiasBackward(
+    dScores: Ptr, dqe: Ptr, z: Ptr, qe: Ptr, lo: Ptr, hi: Ptr, scale: number, positions: number, width: number,
+    rows: number, cols: number, pos: Ptr, dqeRow: Ptr,
+  ): void;
   logSoftmaxForward(out: Ptr, x: Ptr, rows: number, cols: number): void;
   logSoftmaxBackward(dx: Ptr, y: Ptr, dy: Ptr, rows: number, cols: number): void;
   crossEntropyForward(probs: Ptr, logits: Ptr, targets: Ptr, rows: number, cols: number): number;

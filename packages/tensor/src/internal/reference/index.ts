@@ -7,6 +7,7 @@
  */
 import type { Backend, Storage } from '../../backend.js';
 import { reluBackward, reluForward, sigmoidBackward, sigmoidForward, siluBackward, siluForward } from './activations.js';
+import { copeBiasBackward, copeBiasForward, copeGatesForward } from './cope.js';
 import { add, axpy, gatherRows, mul, scale, scatterAddRows } from './elementwise.js';
 import { matmul, matmulNT, matmulTN } from './matmul.js';
 import { matmulNTRows, matmulRows, matmulTNRows } from './matmul-rows.js';
@@ -62,6 +63,9 @@ export function createReferenceBackend(): Backend {
     softmaxBackward,
     maskedSoftmaxForward,
     maskedSoftmaxBackward,
+    copeGatesForward,
+    copeBiasForward,
+    copeBiasBackward,
     logSoftmaxForward,
     logSoftmaxBackward,
     crossEntropyForward,
