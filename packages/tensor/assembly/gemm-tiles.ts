@@ -72,20 +72,28 @@ export function tile5x1(
   c0: usize, c1: usize, c2: usize, c3: usize, c4: usize,
   a: usize, b: usize, bStep: usize, k: i32, accumulate: bool,
 ): void {
-  // Lane r of the accumulator is row r; the fifth row runs as a scalar beside it.
+  // Lane r of the accumulator is row r; the fifth row runs as a scalar beside it. Both
+  // start from C, so the sum runs in the order of p from C like every other tile.
   let x = f32x4.splat(0);
   let x4: f32 = 0;
+  if (accumulate) {
+    x = f32x4.replace_lane(x, 0, load<f32>(c0));
+    x = f32x4.replace_lane(x, 1, load<f32>(c1));
+    x = f32x4.replace_lane(x, 2, load<f32>(c2));
+    x = f32x4.replace_lane(x, 3, load<f32>(c3));
+    x4 = load<f32>(c4);
+  }
   for (let p = 0; p < k; p++) {
     const bv = load<f32>(b);
     x = f32x4.add(x, f32x4.mul(v128.load(a), f32x4.splat(bv)));
     x4 += load<f32>(a, 16) * bv;
     a += 20; b += bStep;
   }
-  store<f32>(c0, (accumulate ? load<f32>(c0) : 0) + f32x4.extract_lane(x, 0));
-  store<f32>(c1, (accumulate ? load<f32>(c1) : 0) + f32x4.extract_lane(x, 1));
-  store<f32>(c2, (accumulate ? load<f32>(c2) : 0) + f32x4.extract_lane(x, 2));
-  store<f32>(c3, (accumulate ? load<f32>(c3) : 0) + f32x4.extract_lane(x, 3));
-  store<f32>(c4, (accumulate ? load<f32>(c4) : 0) + x4);
+  store<f32>(c0, f32x4.extract_lane(x, 0));
+  store<f32>(c1, f32x4.extract_lane(x, 1));
+  store<f32>(c2, f32x4.extract_lane(x, 2));
+  store<f32>(c3, f32x4.extract_lane(x, 3));
+  store<f32>(c4, x4);
 }
 
 /**

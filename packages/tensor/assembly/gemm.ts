@@ -15,9 +15,12 @@ import { rowTimesMatrix, tile5x1, tile5x4, tile5x8 } from './gemm-tiles';
 /** Rows per block: the height of the tiles. */
 const BLOCK: i32 = 5;
 
+/** Inner-dimension panel of {@link gemm}: 256 rows of a 256-wide B take 256 KiB of L2. */
+const K_PANEL: i32 = 256;
+
 /** Scratch bytes {@link gemm} needs: one packed A block and a dummy 8-float output tile. */
 export function gemmScratchBytes(k: i32): usize {
-  return (<usize>BLOCK * <usize>k + 12) << 2;
+  return (<usize>BLOCK * <usize>min(k, K_PANEL) + 12) << 2;
 }
 
 /**
@@ -81,13 +84,38 @@ function packBlock(dst: usize, a: usize, rows: usize, i0: i32, h: i32, k: i32, a
 
 /**
  * `C[row(i), j] (+)= Σ_p A(row(i), p) · B[p, j]` for `i < m`, `j < n`, `p < k`, where
+ * `A(r, p)` lives at `a + r·aRow + p·aStep` and `row(i)` is `i` or `rows[i]`; strides are
+ * in bytes, `scratch` holds {@link gemmScratchBytes}.
+ *
+ * The inner dimension runs in panels of {@link K_PANEL}, each accumulating into C: a
+ * panel of B (`K_PANEL × n`) then stays in the L2 cache while every block of A sweeps
+ * it, where a whole long B (a weight gradient's `B·T × n`) would be re-read from memory
+ * by each block. Every tile continues from the C it loads, so the panels sum each
+ * element in the order of p exactly as one pass would: the split changes no bit.
+ */
+export function gemm(
+  c: usize, a: usize, b: usize, rows: usize, m: i32, k: i32, n: i32,
+  aRow: usize, aStep: usize, bStep: usize, cRow: usize, accumulate: bool, scratch: usize,
+): void {
+  if (k <= K_PANEL) {
+    gemmPanel(c, a, b, rows, m, k, n, aRow, aStep, bStep, cRow, accumulate, scratch);
+    return;
+  }
+  for (let p0 = 0; p0 < k; p0 += K_PANEL) {
+    const kc = min(K_PANEL, k - p0);
+    gemmPanel(c, a + <usize>p0 * aStep, b + <usize>p0 * bStep, rows, m, kc, n, aRow, aStep, bStep, cRow, accumulate || p0 > 0, scratch);
+  }
+}
+
+/**
+ * One k-panel of {@link gemm}: `C[row(i), j] (+)= Σ_p A(row(i), p) · B[p, j]` for `i < m`, `j < n`, `p < k`, where
  * `A(r, p)` lives at `a + r·aRow + p·aStep` and `row(i)` is `i` or `rows[i]`. Blocks of
  * five rows are packed into `scratch` ({@link gemmScratchBytes}) and swept across B,
  * whose rows are `bStep` bytes apart. Strides are in bytes. Full and partial blocks call
  * the tile from separate sites, which also keeps Binaryen from inlining it: inlined into
  * this loop nest it spills accumulators and runs 40% slower.
  */
-export function gemm(
+function gemmPanel(
   c: usize, a: usize, b: usize, rows: usize, m: i32, k: i32, n: i32,
   aRow: usize, aStep: usize, bStep: usize, cRow: usize, accumulate: bool, scratch: usize,
 ): void {

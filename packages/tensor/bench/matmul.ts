@@ -16,7 +16,10 @@ export interface MatmulCase {
   readonly n: number;
 }
 
-/** The shapes the issue names: the seed model's projections, scores, FFN, LM head and a batch of 16. */
+/**
+ * The shapes the issue names: the seed model's projections, scores, FFN, LM head and a
+ * batch of 16, plus the weight gradients `Xᵀ·dY` of a batch of 16 at T = 80 and T = 512.
+ */
 export const matmulCases: readonly MatmulCase[] = [
   { layout: 'NN', m: 80, k: 128, n: 256 },
   { layout: 'NN', m: 80, k: 256, n: 128 },
@@ -25,6 +28,8 @@ export const matmulCases: readonly MatmulCase[] = [
   { layout: 'NN', m: 80, k: 16, n: 80 },
   { layout: 'NN', m: 80, k: 128, n: 605 },
   { layout: 'NN', m: 1280, k: 128, n: 256 },
+  { layout: 'TN', m: 128, k: 1280, n: 256 },
+  { layout: 'TN', m: 128, k: 8192, n: 256 },
   { layout: 'NN', m: 1, k: 128, n: 128 },
   { layout: 'rows', m: 80, k: 128, n: 16 },
 ];
