@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defaultClientConditions, defaultServerConditions } from 'vite';
 import { defineConfig, type ViteUserConfig } from 'vitest/config';
 
@@ -13,6 +14,7 @@ export function packageTestConfig(name: string): ViteUserConfig {
       name,
       include: ['src/**/*.test.ts'],
       environment: 'node',
+      setupFiles: [fileURLToPath(new URL('./tools/vitest-setup.ts', import.meta.url))],
       restoreMocks: true,
       testTimeout: 60_000,
       // Packages whose issue has not landed yet hold only types; they get tests with their code.

@@ -6,10 +6,27 @@
 // bytes per row. The five C rows are separate pointers, which lets gathered products
 // scatter their rows and lets a partial block point its missing rows at a dummy row.
 //
+// Where the build enables relaxed SIMD (the `fma` variants), each multiply-add is one
+// fused instruction: the same arithmetic peak on x86, but half the instructions, and
+// instruction issue is what limits the loop below. Fused products round once, so the
+// two variants differ in the last bits; within one variant every path sums the same way.
+//
 // Why 5×8: V8 gives wasm 15 vector registers on x86. Ten accumulators, two B vectors,
 // one broadcast and one product temporary fit without spilling, and the loop is short
 // enough that instruction issue, not arithmetic, is what limits it: larger tiles spill
 // and unrolling k makes Binaryen interleave the steps until they spill too.
+
+/** `a·b + c` per lane: fused where relaxed SIMD is enabled, else a product then a sum. */
+// @ts-ignore: decorator
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  return ASC_FEATURE_RELAXED_SIMD ? f32x4.relaxed_madd(a, b, c) : f32x4.add(c, f32x4.mul(a, b));
+}
+
+/** Scalar {@link madd}: column tails must round exactly as the lanes of a tile do. */
+// @ts-ignore: decorator
+@inline function maddScalar(a: f32, b: f32, c: f32): f32 {
+  return ASC_FEATURE_RELAXED_SIMD ? f32x4.extract_lane(f32x4.relaxed_madd(f32x4.splat(a), f32x4.splat(b), f32x4.splat(c)), 0) : c + a * b;
+}
 
 /** Accumulates a 5×8 tile. */
 export function tile5x8(
@@ -28,15 +45,15 @@ export function tile5x8(
   for (let p = 0; p < k; p++) {
     const b0 = v128.load(b), b1 = v128.load(b, 16);
     const s0 = v128.load32_splat(a);
-    x00 = f32x4.add(x00, f32x4.mul(s0, b0)); x01 = f32x4.add(x01, f32x4.mul(s0, b1));
+    x00 = madd(s0, b0, x00); x01 = madd(s0, b1, x01);
     const s1 = v128.load32_splat(a, 4);
-    x10 = f32x4.add(x10, f32x4.mul(s1, b0)); x11 = f32x4.add(x11, f32x4.mul(s1, b1));
+    x10 = madd(s1, b0, x10); x11 = madd(s1, b1, x11);
     const s2 = v128.load32_splat(a, 8);
-    x20 = f32x4.add(x20, f32x4.mul(s2, b0)); x21 = f32x4.add(x21, f32x4.mul(s2, b1));
+    x20 = madd(s2, b0, x20); x21 = madd(s2, b1, x21);
     const s3 = v128.load32_splat(a, 12);
-    x30 = f32x4.add(x30, f32x4.mul(s3, b0)); x31 = f32x4.add(x31, f32x4.mul(s3, b1));
+    x30 = madd(s3, b0, x30); x31 = madd(s3, b1, x31);
     const s4 = v128.load32_splat(a, 16);
-    x40 = f32x4.add(x40, f32x4.mul(s4, b0)); x41 = f32x4.add(x41, f32x4.mul(s4, b1));
+    x40 = madd(s4, b0, x40); x41 = madd(s4, b1, x41);
     a += 20; b += bStep;
   }
   v128.store(c0, x00); v128.store(c0, x01, 16);
@@ -57,11 +74,11 @@ export function tile5x4(
   }
   for (let p = 0; p < k; p++) {
     const b0 = v128.load(b);
-    x0 = f32x4.add(x0, f32x4.mul(v128.load32_splat(a), b0));
-    x1 = f32x4.add(x1, f32x4.mul(v128.load32_splat(a, 4), b0));
-    x2 = f32x4.add(x2, f32x4.mul(v128.load32_splat(a, 8), b0));
-    x3 = f32x4.add(x3, f32x4.mul(v128.load32_splat(a, 12), b0));
-    x4 = f32x4.add(x4, f32x4.mul(v128.load32_splat(a, 16), b0));
+    x0 = madd(v128.load32_splat(a), b0, x0);
+    x1 = madd(v128.load32_splat(a, 4), b0, x1);
+    x2 = madd(v128.load32_splat(a, 8), b0, x2);
+    x3 = madd(v128.load32_splat(a, 12), b0, x3);
+    x4 = madd(v128.load32_splat(a, 16), b0, x4);
     a += 20; b += bStep;
   }
   v128.store(c0, x0); v128.store(c1, x1); v128.store(c2, x2); v128.store(c3, x3); v128.store(c4, x4);
@@ -85,8 +102,8 @@ export function tile5x1(
   }
   for (let p = 0; p < k; p++) {
     const bv = load<f32>(b);
-    x = f32x4.add(x, f32x4.mul(v128.load(a), f32x4.splat(bv)));
-    x4 += load<f32>(a, 16) * bv;
+    x = madd(v128.load(a), f32x4.splat(bv), x);
+    x4 = maddScalar(load<f32>(a, 16), bv, x4);
     a += 20; b += bStep;
   }
   store<f32>(c0, f32x4.extract_lane(x, 0));
@@ -111,10 +128,10 @@ export function rowTimesMatrix(c: usize, a: usize, aStep: usize, b: usize, bStep
     let ap = a, bp = b + (<usize>j << 2);
     for (let p = 0; p < k; p++, ap += aStep, bp += bStep) {
       const s = v128.load32_splat(ap);
-      x0 = f32x4.add(x0, f32x4.mul(s, v128.load(bp)));
-      x1 = f32x4.add(x1, f32x4.mul(s, v128.load(bp, 16)));
-      x2 = f32x4.add(x2, f32x4.mul(s, v128.load(bp, 32)));
-      x3 = f32x4.add(x3, f32x4.mul(s, v128.load(bp, 48)));
+      x0 = madd(s, v128.load(bp), x0);
+      x1 = madd(s, v128.load(bp, 16), x1);
+      x2 = madd(s, v128.load(bp, 32), x2);
+      x3 = madd(s, v128.load(bp, 48), x3);
     }
     v128.store(cj, x0); v128.store(cj, x1, 16); v128.store(cj, x2, 32); v128.store(cj, x3, 48);
   }
@@ -123,7 +140,7 @@ export function rowTimesMatrix(c: usize, a: usize, aStep: usize, b: usize, bStep
     let x0 = accumulate ? v128.load(cj) : f32x4.splat(0);
     let ap = a, bp = b + (<usize>j << 2);
     for (let p = 0; p < k; p++, ap += aStep, bp += bStep) {
-      x0 = f32x4.add(x0, f32x4.mul(v128.load32_splat(ap), v128.load(bp)));
+      x0 = madd(v128.load32_splat(ap), v128.load(bp), x0);
     }
     v128.store(cj, x0);
   }
@@ -131,7 +148,7 @@ export function rowTimesMatrix(c: usize, a: usize, aStep: usize, b: usize, bStep
     const cj = c + (<usize>j << 2);
     let x: f32 = accumulate ? load<f32>(cj) : 0;
     let ap = a, bp = b + (<usize>j << 2);
-    for (let p = 0; p < k; p++, ap += aStep, bp += bStep) x += load<f32>(ap) * load<f32>(bp);
+    for (let p = 0; p < k; p++, ap += aStep, bp += bStep) x = maddScalar(load<f32>(ap), load<f32>(bp), x);
     store<f32>(cj, x);
   }
 }

@@ -102,10 +102,10 @@ export function benchMatmul(backends: readonly Backend[], seed: number): MatmulR
       sr.data.set([...rowsAll].sort((x, y) => x - y));
       const call = (): void => run(backend, c, so.data, sa.data, sb.data, sr.data);
       call();
-      assertClose(`${backend.name} ${caseLabel(c)}`, so.data, float64Product(c, sa.data, sb.data, sr.data), 1e-4, 1e-4);
+      assertClose(`${backend.label} ${caseLabel(c)}`, so.data, float64Product(c, sa.data, sb.data, sr.data), 1e-4, 1e-4);
       const seconds = secondsPerCall(call);
       const flops = 2 * (c.layout === 'rows' ? rowsAll.length : c.m) * c.k * c.n;
-      gflops[backend.name] = flops / seconds / 1e9;
+      gflops[backend.label] = flops / seconds / 1e9;
       for (const storage of [sa, sb, sr, so]) storage.free();
     }
     results.push({ ...c, gflops });

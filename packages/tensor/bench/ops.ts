@@ -11,7 +11,7 @@ export interface OpResult {
   readonly op: string;
   /** Elements processed per call. */
   readonly elements: number;
-  /** Nanoseconds per element, by backend name. */
+  /** Nanoseconds per element, by backend label. */
   readonly nsPerElement: Record<string, number>;
 }
 
@@ -156,7 +156,7 @@ export function benchOps(backends: readonly Backend[], seed: number): OpResult[]
       const { call, check, storages } = c.prepare(backend, new Rng(seed));
       call();
       check();
-      nsPerElement[backend.name] = (secondsPerCall(call) * 1e9) / (c.rows * c.cols);
+      nsPerElement[backend.label] = (secondsPerCall(call) * 1e9) / (c.rows * c.cols);
       for (const storage of storages) storage.free();
     }
     return { op: c.op, elements: c.rows * c.cols, nsPerElement };

@@ -26,6 +26,14 @@ export interface Storage<T extends Float32Array | Int32Array> {
  */
 export interface Backend extends Kernels {
   readonly name: BackendName;
+  /** The backend and its variant, for reports and test titles: `reference`, `fast` or `fast+fma`. */
+  readonly label: string;
+  /**
+   * Whether the matrix products use fused multiply-add (the fast backend's relaxed-SIMD
+   * variant). Fused products round once per step, so their results differ from the
+   * unfused ones in the last bits; each variant is deterministic on its own.
+   */
+  readonly fusedMultiplyAdd: boolean;
   /**
    * Whether a view taken from {@link Storage.data} stays valid until `free()` whatever is
    * allocated meanwhile: true for the reference backend, and for the fast backend on a

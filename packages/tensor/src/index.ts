@@ -10,7 +10,8 @@
  */
 export type { AdamStepOptions, BackendName, Kernels } from './kernels.js';
 export type { Backend, Storage } from './backend.js';
-export { availableBackends, createBackend, fastBackend, getBackend, loadBackend, referenceBackend } from './backends.js';
+export { availableBackends, createBackend, enableRelaxedSimd, fastBackend, getBackend, loadBackend, referenceBackend } from './backends.js';
+export type { CreateBackendOptions } from './backends.js';
 export { Rng } from './rng.js';
 export type { RngState } from './rng.js';
 export { Tensor, shapeSize } from './tensor.js';

@@ -12,7 +12,7 @@ describe('shapeSize', () => {
   });
 });
 
-describe.each(availableBackends().map((b) => [b.name, b] as const))('Tensor on the %s backend', (_name, backend) => {
+describe.each(availableBackends().map((b) => [b.label, b] as const))('Tensor on the %s backend', (_name, backend) => {
   it('holds values row-major and shares storage between views', () => {
     const t = Tensor.from([1, 2, 3, 4, 5, 6], [2, 3], backend);
     expect(t.rows).toBe(2);

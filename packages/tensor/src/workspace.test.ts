@@ -3,7 +3,7 @@ import { availableBackends, fastBackend } from './backends.js';
 import { isSharedMemorySupported, isWasmSimdSupported } from './internal/fast/index.js';
 import { Workspace } from './workspace.js';
 
-describe.each(availableBackends().map((b) => [b.name, b] as const))('Workspace on the %s backend', (_name, backend) => {
+describe.each(availableBackends().map((b) => [b.label, b] as const))('Workspace on the %s backend', (_name, backend) => {
   it('hands out zeroed buffers, reuses a buffer of the right size and re-zeroes a reused backing', () => {
     const w = new Workspace(backend);
     const a = w.ensure(new Float32Array(0), 8);

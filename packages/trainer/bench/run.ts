@@ -3,7 +3,11 @@
  * `moh bench`, without the CLI. Flags: `--json`, `--profile`, `--quick`,
  * `--contexts 80,512`, `--variants moh,staticPruning`, `--batches 1,16`, `--rounds N`.
  */
+import { enableRelaxedSimd } from '@moh/tensor';
 import { BENCH_VARIANTS, formatBenchmark, runBenchmark, type BenchVariant } from '../src/index.js';
+
+// As the CLI does: fused multiply-add on Node 20 too.
+enableRelaxedSimd();
 
 const args = process.argv.slice(2);
 const value = (flag: string): string | undefined => {

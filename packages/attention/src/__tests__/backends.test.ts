@@ -10,7 +10,7 @@ import { makeParams, randomRouting, tinyConfig } from './fixtures.js';
 
 const TOLERANCE = { atol: 1e-5, rtol: 1e-5 };
 
-describe.each(availableBackends().map((b) => [b.name, b] as const))('%s backend matches the reference', (_name, backend) => {
+describe.each(availableBackends().map((b) => [b.label, b] as const))('%s backend matches the reference', (_name, backend) => {
   it.each([
     tinyConfig({ kvHeads: 2, position: { kind: 'cope', maxPositions: 5 }, window: 3, outputProjection: true }),
     tinyConfig({ kvHeads: 1, position: { kind: 'rope', base: 10000 }, outputProjection: true, modelDim: 12 }),

@@ -20,7 +20,7 @@ const cases: { position: PositionEncoding; window: number | null; adaptiveWindow
   { position: { kind: 'rope', base: 10000 }, window: 3, adaptiveWindow: { kind: 'attentionEntropy', min: 2, max: 6, momentum: 0.5 }, wo: true, kvHeads: 4 },
 ];
 
-describe.each(availableBackends().map((b) => [b.name, b] as const))('KV cache (%s backend)', (_name, backend) => {
+describe.each(availableBackends().map((b) => [b.label, b] as const))('KV cache (%s backend)', (_name, backend) => {
   it.each(cases)('$position.kind, window $window ($adaptiveWindow.kind), W_o $wo, G $kvHeads', ({ position, window, adaptiveWindow, wo, kvHeads }) => {
     const config = tinyConfig({ position, window, adaptiveWindow, outputProjection: wo, kvHeads });
     const { params, grads } = makeParams(config, 7);

@@ -2,4 +2,4 @@
 import { availableBackends, type Backend } from '@moh/tensor';
 
 /** `[name, backend]` pairs for `describe.each`. */
-export const testBackends: [string, Backend][] = availableBackends().map((b) => [b.name, b]);
+export const testBackends: [string, Backend][] = availableBackends().map((b) => [b.label, b]);

@@ -13,7 +13,7 @@ function awayFromZero(seed: number, n: number): Float32Array {
   return seededValues(seed, n, 2).map((v) => (v >= 0 ? v + 0.1 : v - 0.1));
 }
 
-describe.each(availableBackends().map((b) => [b.name, b] as const))('%s backend: activations', (_name, be) => {
+describe.each(availableBackends().map((b) => [b.label, b] as const))('%s backend: activations', (_name, be) => {
   const n = 23;
   const x = awayFromZero(1, n);
   const w = seededValues(2, n);

@@ -61,7 +61,7 @@ function causalBands(rows: number, shift: number, window: number): { lo: Int32Ar
 
 const packed = (lo: Int32Array, hi: Int32Array): number => lo.reduce((n, a, r) => n + hi[r] - a, 0);
 
-describe.each(availableBackends().map((b) => [b.name, b] as const))('%s backend: CoPE', (_name, be) => {
+describe.each(availableBackends().map((b) => [b.label, b] as const))('%s backend: CoPE', (_name, be) => {
   it('is hand-checkable: gates, suffix sums clamped at P − 1, interpolation', () => {
     // Raw q·k = [0, ln 3, 100] → z = [0.5, 0.75, 1]; positions [2.25 → 2, 1.75, 1];
     // q·E = [1, 3, 8] → c = [8, 0.25·3 + 0.75·8, 3].

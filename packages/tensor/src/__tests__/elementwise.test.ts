@@ -8,7 +8,7 @@ import { availableBackends } from '../backends.js';
 
 const EXACT = { atol: 0, rtol: 0 };
 
-describe.each(availableBackends().map((b) => [b.name, b] as const))('%s backend: elementwise', (_name, be) => {
+describe.each(availableBackends().map((b) => [b.label, b] as const))('%s backend: elementwise', (_name, be) => {
   const n = 13; // not a multiple of the SIMD width
   const a = seededValues(1, n, 3);
   const b = seededValues(2, n, 3);

@@ -28,7 +28,7 @@ function causalBands(rows: number, shift: number, window: number): { lo: Int32Ar
   return { lo, hi };
 }
 
-describe.each(availableBackends().map((b) => [b.name, b] as const))('%s backend: masked softmax', (_name, be) => {
+describe.each(availableBackends().map((b) => [b.label, b] as const))('%s backend: masked softmax', (_name, be) => {
   it.each([
     [1, 1, 0, 1, 1],
     [5, 9, 4, 9, 0.25],

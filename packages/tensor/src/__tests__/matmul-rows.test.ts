@@ -11,7 +11,7 @@ import { gemm64 } from './float64.js';
 const TOL = { atol: 2e-5, rtol: 1e-5 };
 const SENTINEL = 777;
 
-describe.each(availableBackends().map((b) => [b.name, b] as const))('%s backend: gathered matmul', (_name, be) => {
+describe.each(availableBackends().map((b) => [b.label, b] as const))('%s backend: gathered matmul', (_name, be) => {
   // a rows: r0 = [1,2], r1 = [3,4], r2 = [5,-6]; b = [[1,0,2],[0,1,-1]] (2×3).
   const a = new Float32Array([1, 2, 3, 4, 5, -6]);
   const b = new Float32Array([1, 0, 2, 0, 1, -1]);

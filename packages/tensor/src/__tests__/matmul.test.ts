@@ -46,7 +46,7 @@ const SIZES: [number, number, number][] = [
   [33, 65, 47],
 ];
 
-describe.each(availableBackends().map((b) => [b.name, b] as const))('%s backend: dense matmul', (_name, be) => {
+describe.each(availableBackends().map((b) => [b.label, b] as const))('%s backend: dense matmul', (_name, be) => {
   // A = [[1,2,3],[4,5,6]] (2×3), B = [[7,8],[9,10],[11,12]] (3×2): A·B = [[58,64],[139,154]].
   it('matches a hand-computed non-square product in every layout (catches transposes)', () => {
     const want = [58, 64, 139, 154];
@@ -83,6 +83,48 @@ describe.each(availableBackends().map((b) => [b.name, b] as const))('%s backend:
       out.fill(5);
       run(be, layout, out, new Float32Array(0), new Float32Array(0), 3, 0, 4, true);
       expect(Array.from(out)).toEqual(new Array(12).fill(5));
+    });
+
+    it.each([false, true])('runs a long inner dimension (k = 600, several k-panels) like float64 (accumulate %s)', (accumulate) => {
+      const [m, k, n] = [13, 600, 19];
+      const sh = storedShapes(layout, m, k, n);
+      const a = seededValues(21, sh.a[0] * sh.a[1]);
+      const b = seededValues(22, sh.b[0] * sh.b[1]);
+      const c0 = seededValues(23, m * n);
+      const out = c0.slice();
+      const { lda, ldb } = contiguous(layout, m, k, n);
+      run(be, layout, out, a, b, m, k, n, accumulate);
+      const want = expected(layout, a, b, m, k, n, lda, ldb);
+      if (accumulate) for (let i = 0; i < want.length; i++) want[i] += c0[i];
+      // Sums of 600 products of values in [-1, 1]: float32 rounding stays far below 1e-4.
+      expectClose(out, want, { atol: 1e-4, rtol: 1e-5 }, `${layout} k=600`);
+    });
+
+    // KV-cache decoding computes one row where the full forward computed many: each
+    // element must get the same arithmetic whatever rows share the call, through column
+    // tails (n = 19) and inner dimensions past one panel (k = 600).
+    it.each([
+      [17, false],
+      [600, false],
+      [600, true],
+    ])('gives every output row the same bits alone as among others (k=%i, accumulate %s)', (k, accumulate) => {
+      const [m, n] = [13, 19];
+      const sh = storedShapes(layout, m, k, n);
+      const a = seededValues(31, sh.a[0] * sh.a[1]);
+      const b = seededValues(32, sh.b[0] * sh.b[1]);
+      const c0 = seededValues(33, m * n);
+      const { lda, ldb } = contiguous(layout, m, k, n);
+      const all = c0.slice();
+      run(be, layout, all, a, b, m, k, n, accumulate, lda, ldb, n);
+      for (let i = 0; i < m; i++) {
+        const row = c0.slice(i * n, (i + 1) * n);
+        // Row i of op(A): row i of A, or (TN) column i of the (k, m) storage.
+        const ai = layout === 'TN' ? a.subarray(i) : a.subarray(i * lda);
+        run(be, layout, row, ai, b, 1, k, n, accumulate, lda, ldb, n);
+        for (let j = 0; j < n; j++) {
+          if (!Object.is(row[j], all[i * n + j])) throw new Error(`${layout} row ${i} column ${j}: ${row[j]} alone, ${all[i * n + j]} among others`);
+        }
+      }
     });
 
     it.each([

@@ -10,7 +10,7 @@ import { layernorm64, rmsnorm64 } from './float64.js';
 const TOL = { atol: 2e-6, rtol: 1e-5 };
 const EPS = 1e-5;
 
-describe.each(availableBackends().map((b) => [b.name, b] as const))('%s backend: norms', (_name, be) => {
+describe.each(availableBackends().map((b) => [b.label, b] as const))('%s backend: norms', (_name, be) => {
   const SHAPES: [number, number][] = [
     [1, 1],
     [3, 5],

@@ -11,7 +11,7 @@ import { adam64 } from './float64.js';
 const TOL = { atol: 1e-6, rtol: 1e-5 };
 const BASE = { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
 
-describe.each(availableBackends().map((b) => [b.name, b] as const))('%s backend: optimizer', (_name, be) => {
+describe.each(availableBackends().map((b) => [b.label, b] as const))('%s backend: optimizer', (_name, be) => {
   const n = 19;
 
   /** Runs `steps` backend steps from fixed seeds; returns the float32 state. */

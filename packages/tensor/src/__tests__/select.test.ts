@@ -23,7 +23,7 @@ function topK64(x: ArrayLike<number>, k: number, rows: number, cols: number) {
   return indices;
 }
 
-describe.each(availableBackends().map((b) => [b.name, b] as const))('%s backend: selection and reductions', (_name, be) => {
+describe.each(availableBackends().map((b) => [b.label, b] as const))('%s backend: selection and reductions', (_name, be) => {
   describe('topK', () => {
     function run(x: ArrayLike<number>, k: number, rows: number, cols: number) {
       const indices = new Int32Array(rows * k).fill(-9);

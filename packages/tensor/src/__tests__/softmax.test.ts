@@ -16,7 +16,7 @@ const SHAPES: [number, number][] = [
   [4, 64],
 ];
 
-describe.each(availableBackends().map((b) => [b.name, b] as const))('%s backend: softmax family', (_name, be) => {
+describe.each(availableBackends().map((b) => [b.label, b] as const))('%s backend: softmax family', (_name, be) => {
   describe('softmax', () => {
     it.each(SHAPES)('matches float64 at %ix%i and rows sum to 1', (rows, cols) => {
       const x = seededValues(rows * cols, rows * cols, 4);

@@ -75,6 +75,7 @@ export interface VariantFigures {
 
 /** The whole run. */
 export interface BenchmarkResult {
+  /** The backend's label: `reference`, `fast` or `fast+fma` (fused multiply-add). */
   readonly backend: string;
   readonly rounds: number;
   /** GFLOP/s of the backend's matmul on `(1280, 128)·(128, 256)`: the median of samples taken before and in every round. */
@@ -107,12 +108,12 @@ export function runBenchmark(options: BenchmarkOptions = {}): BenchmarkResult {
   const contexts = options.contexts ?? [80, 512];
   const batchSizes = options.batchSizes ?? [1, 16];
   const variants = BENCH_VARIANTS.filter((v) => v === 'allHeads' || (options.variants ?? BENCH_VARIANTS).includes(v));
-  progress(`matmul speed of the ${backend.name} backend…`);
+  progress(`matmul speed of the ${backend.label} backend…`);
   // Sampled again in every round, so the yardstick sees the same machine load as the models.
   const matmulSamples = [matmulGflops(backend, 1280, 128, 256, 3)];
   const results: VariantFigures[] = [];
   for (const seqLen of contexts) {
-    const own = (): Backend => (options.backend === undefined ? createBackend(backend.name) : backend);
+    const own = (): Backend => (options.backend === undefined ? createBackend(backend.name, { fusedMultiplyAdd: backend.fusedMultiplyAdd }) : backend);
     const subjects = variants.map((variant) => new BenchSubject(createModel(variantConfig(variant, seqLen), { backend: own(), seed }), seed));
     try {
       const checks = variants.map((variant, i) => check(variant, subjects[i], seqLen, seed, progress));
@@ -156,7 +157,7 @@ export function runBenchmark(options: BenchmarkOptions = {}): BenchmarkResult {
   }
   const savings = compareVariants(results);
   const matmul = median(matmulSamples);
-  return { backend: backend.name, rounds, matmulGflops: matmul, results, savings, targets: checkTargets(results, savings, matmul) };
+  return { backend: backend.label, rounds, matmulGflops: matmul, results, savings, targets: checkTargets(results, savings, matmul) };
 }
 
 /** The correctness checks run before timing; throws on a failure. */

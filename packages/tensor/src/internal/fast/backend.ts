@@ -20,9 +20,10 @@ const INITIAL_PAGES = 16;
 
 /**
  * Instantiates `module` on a fresh memory and returns the backend over it. `shared`
- * must match the module: a shared memory of `maximumPages` for the shared variant.
+ * must match the module: a shared memory of `maximumPages` for the shared variant;
+ * `fma` says whether it is the fused multiply-add variant.
  */
-export function assembleBackend(module: WebAssembly.Module, shared: boolean, maximumPages: number): Backend {
+export function assembleBackend(module: WebAssembly.Module, shared: boolean, fma: boolean, maximumPages: number): Backend {
   const memory = shared
     ? new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: maximumPages, shared: true })
     : new WebAssembly.Memory({ initial: INITIAL_PAGES });
@@ -32,6 +33,8 @@ export function assembleBackend(module: WebAssembly.Module, shared: boolean, max
   const frame = new CallFrame(heap);
   return {
     name: 'fast',
+    label: fma ? 'fast+fma' : 'fast',
+    fusedMultiplyAdd: fma,
     stableViews: heap.shared,
     allocFloat32: (n: number): Storage<Float32Array> => new WasmStorage(heap, Float32Array, n),
     allocInt32: (n: number): Storage<Int32Array> => new WasmStorage(heap, Int32Array, n),

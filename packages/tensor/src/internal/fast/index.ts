@@ -6,13 +6,19 @@
  */
 import type { Backend } from '../../backend.js';
 import { assembleBackend } from './backend.js';
-import { SHARED_MAXIMUM_PAGES, wasmBinary, wasmBinaryShared } from './wasm-binary.generated.js';
+import { SHARED_MAXIMUM_PAGES, wasmBinary } from './wasm-binary.generated.js';
 
 /** `(module (func (result v128) v128.const i32x4 0 0 0 0))`: valid only where SIMD is. */
 const SIMD_PROBE = new Uint8Array([
   0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, 0x03, 0x02, 0x01, 0x00,
   0x0a, 0x16, 0x01, 0x14, 0x00, 0xfd, 0x0c, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
   0x00, 0x00, 0x00, 0x00, 0x0b,
+]);
+
+/** `(module (func (param v128 v128 v128) (result v128) … f32x4.relaxed_madd))`: valid only where relaxed SIMD is. */
+const RELAXED_SIMD_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x01, 0x60, 0x03, 0x7b, 0x7b, 0x7b, 0x01, 0x7b, 0x03,
+  0x02, 0x01, 0x00, 0x0a, 0x0d, 0x01, 0x0b, 0x00, 0x20, 0x00, 0x20, 0x01, 0x20, 0x02, 0xfd, 0x85, 0x02, 0x0b,
 ]);
 
 let simdSupported: boolean | undefined;
@@ -29,20 +35,54 @@ export function isWasmSimdSupported(): boolean {
   return simdSupported;
 }
 
+let relaxedSupported: boolean | undefined;
+
+/**
+ * Whether this runtime validates WebAssembly relaxed SIMD, whose fused multiply-add the
+ * `fma` variant's matrix products use. Cached once true; a negative answer is re-checked,
+ * since Node 20 can turn the feature on at run time (`enableRelaxedSimd`).
+ */
+export function isRelaxedSimdSupported(): boolean {
+  if (relaxedSupported !== true) {
+    try {
+      relaxedSupported = isWasmSimdSupported() && WebAssembly.validate(RELAXED_SIMD_PROBE);
+    } catch {
+      relaxedSupported = false;
+    }
+  }
+  return relaxedSupported;
+}
+
+/** Which module a fast backend runs. */
+export interface FastBackendOptions {
+  /** A shared memory (default where the runtime has one; see {@link isSharedMemorySupported}). */
+  readonly sharedMemory?: boolean;
+  /** Fused multiply-add in the matrix products (default where relaxed SIMD validates). */
+  readonly fusedMultiplyAdd?: boolean;
+}
+
+function resolveOptions(options: FastBackendOptions): { shared: boolean; fma: boolean } {
+  const fma = options.fusedMultiplyAdd ?? isRelaxedSimdSupported();
+  if (fma && !isRelaxedSimdSupported()) {
+    throw new Error('fusedMultiplyAdd needs WebAssembly relaxed SIMD, which this runtime lacks (on Node 20 call enableRelaxedSimd() first).');
+  }
+  return { shared: options.sharedMemory ?? isSharedMemorySupported(), fma };
+}
+
 /**
  * Creates a fast backend, compiling the kernels synchronously: fine in Node and in
  * workers, refused by browsers on their main thread (use {@link loadFastBackend}).
  * Each call makes an independent instance with its own memory.
  */
-export function createFastBackend(options: { sharedMemory?: boolean } = {}): Backend {
-  const shared = options.sharedMemory ?? isSharedMemorySupported();
-  return assembleBackend(new WebAssembly.Module(shared ? wasmBinaryShared() : wasmBinary()), shared, SHARED_MAXIMUM_PAGES);
+export function createFastBackend(options: FastBackendOptions = {}): Backend {
+  const { shared, fma } = resolveOptions(options);
+  return assembleBackend(new WebAssembly.Module(wasmBinary(shared, fma)), shared, fma, SHARED_MAXIMUM_PAGES);
 }
 
 /** Creates a fast backend, compiling the kernels asynchronously (for a browser's main thread). */
-export async function loadFastBackend(): Promise<Backend> {
-  const shared = isSharedMemorySupported();
-  return assembleBackend(await WebAssembly.compile(shared ? wasmBinaryShared() : wasmBinary()), shared, SHARED_MAXIMUM_PAGES);
+export async function loadFastBackend(options: FastBackendOptions = {}): Promise<Backend> {
+  const { shared, fma } = resolveOptions(options);
+  return assembleBackend(await WebAssembly.compile(wasmBinary(shared, fma)), shared, fma, SHARED_MAXIMUM_PAGES);
 }
 
 let sharedSupported: boolean | undefined;

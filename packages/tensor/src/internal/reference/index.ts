@@ -44,6 +44,8 @@ function plainStorage<T extends Float32Array | Int32Array>(array: T): Storage<T>
 export function createReferenceBackend(): Backend {
   return {
     name: 'reference',
+    label: 'reference',
+    fusedMultiplyAdd: false,
     stableViews: true,
     allocFloat32: (n) => plainStorage(new Float32Array(n)),
     allocInt32: (n) => plainStorage(new Int32Array(n)),
