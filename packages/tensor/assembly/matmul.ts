@@ -2,8 +2,8 @@
 // (`lda`, `ldb`, `ldc`) are in elements, as in the TypeScript `Kernels` interface.
 // Every layout reduces to gemm.ts, which packs A blocks itself and reads B rows:
 // - A·B, Aᵀ·B and the gathered A·B differ only in how A is addressed;
-// - A·Bᵀ transposes B a panel at a time into scratch, costing k·n moves against
-//   2·m·k·n flops. A single row goes the same way rather than through a lane-split dot
+// - A·Bᵀ transposes B into scratch, whole when it is small enough (else a panel at a
+//   time), costing k·n moves against 2·m·k·n flops. A single row goes the same way rather than through a lane-split dot
 //   product: every layout then sums each output element in the order of k, whatever
 //   the number of rows, which is what makes KV-cache decoding reproduce a full forward;
 // - the gathered Aᵀ·B packs the listed rows of A and B densely, a chunk at a time.
@@ -11,8 +11,19 @@
 
 import { gatherPacked, gemm, gemmScratchBytes, transpose } from './gemm';
 
-/** Columns of B transposed per panel by the A·Bᵀ products. */
+/** Columns of B transposed per panel by the A·Bᵀ products, when B is too big to transpose whole. */
 const NT_PANEL: i32 = 64;
+/**
+ * Elements of B (256 KiB) up to which A·Bᵀ transposes B whole: A is then packed once
+ * rather than once per panel, which matters when A is tall (`dY·Wᵀ` over a batch).
+ */
+const NT_WHOLE: i32 = 65536;
+
+/** Columns per transposed panel of an A·Bᵀ product with inner size k and n columns. */
+// @ts-ignore: decorator
+@inline function ntPanel(k: i32, n: i32): i32 {
+  return <i64>k * <i64>n <= <i64>NT_WHOLE ? max(n, 1) : NT_PANEL;
+}
 /** Listed rows packed per chunk by the gathered Aᵀ·B. */
 const TN_CHUNK: i32 = 256;
 
@@ -22,8 +33,8 @@ export function matmulScratchBytes(k: i32): usize {
 }
 
 /** Scratch bytes for {@link matmulNT} and {@link matmulNTRows}. */
-export function matmulNTScratchBytes(k: i32): usize {
-  return (<usize>k * NT_PANEL << 2) + gemmScratchBytes(k);
+export function matmulNTScratchBytes(k: i32, n: i32): usize {
+  return (<usize>k * <usize>ntPanel(k, n) << 2) + gemmScratchBytes(k);
 }
 
 /** Scratch bytes for {@link matmulTNRows}. */
@@ -62,10 +73,11 @@ function gemmNT(
 ): void {
   const aRow = <usize>lda << 2, bRow = <usize>ldb << 2, cRow = <usize>ldc << 2;
   const panel = scratch + gemmScratchBytes(k);
-  for (let j0 = 0; j0 < n; j0 += NT_PANEL) {
-    const w = min(NT_PANEL, n - j0);
-    transpose(panel, <usize>NT_PANEL << 2, b + <usize>j0 * bRow, bRow, w, k);
-    gemm(out + (<usize>j0 << 2), a, panel, rows, m, k, w, aRow, 4, <usize>NT_PANEL << 2, cRow, accumulate, scratch);
+  const width = ntPanel(k, n);
+  for (let j0 = 0; j0 < n; j0 += width) {
+    const w = min(width, n - j0);
+    transpose(panel, <usize>width << 2, b + <usize>j0 * bRow, bRow, w, k);
+    gemm(out + (<usize>j0 << 2), a, panel, rows, m, k, w, aRow, 4, <usize>width << 2, cRow, accumulate, scratch);
   }
 }
 

@@ -57,7 +57,7 @@ export function matmulKernels(wasm: WasmExports, frame: CallFrame): MatmulKernel
       const o = frame.output(out, span(m, n, ldc));
       const pa = frame.input(a, span(m, k, lda));
       const pb = frame.input(b, span(n, k, ldb));
-      const s = frame.scratch(wasm.matmulNTScratchBytes(k));
+      const s = frame.scratch(wasm.matmulNTScratchBytes(k, n));
       frame.begin();
       try {
         wasm.matmulNT(
@@ -96,7 +96,7 @@ export function matmulKernels(wasm: WasmExports, frame: CallFrame): MatmulKernel
       const pa = frame.input(a, span(extent, k, lda));
       const pb = frame.input(b, span(n, k, ldb));
       const pr = frame.input(rows, count);
-      const s = frame.scratch(wasm.matmulNTScratchBytes(k));
+      const s = frame.scratch(wasm.matmulNTScratchBytes(k, n));
       frame.begin();
       try {
         wasm.matmulNTRows(

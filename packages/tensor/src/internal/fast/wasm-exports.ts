@@ -12,7 +12,7 @@ export interface WasmExports extends WasmRowExports {
   heapBase(): number;
 
   matmulScratchBytes(k: number): number;
-  matmulNTScratchBytes(k: number): number;
+  matmulNTScratchBytes(k: number, n: number): number;
   matmulTNRowsScratchBytes(m: number, n: number): number;
   matmul(
     out: Ptr, a: Ptr, b: Ptr, m: number, k: number, n: number, acc: Flag, lda: number, ldb: number, ldc: number, scratch: Ptr,
