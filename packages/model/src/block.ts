@@ -22,8 +22,7 @@ export interface BlockForwardOptions {
  */
 import type { Attention, AttentionCache } from '@moh/attention';
 import type { HeadRouter, HeadRouting } from '@moh/head-router';
-import { Workspace } from '@moh/tensor';
-import { accumulate, addInto } from './buffers.js';
+import { Workspace, type Kernels } from '@moh/tensor';
 import { Timing, type ModelPart } from './timing.js';
 import type { BlockLayout } from './config.js';
 import type { FeedForward } from './ffn.js';
@@ -60,11 +59,15 @@ export class Block {
   private g1: Float32Array = new Float32Array(0);
   private g2: Float32Array = new Float32Array(0);
 
-  /** @param workspace - Where the block's activations live; defaults to ordinary arrays. */
+  /**
+   * @param kernels - The backend's kernels, for the residual sums.
+   * @param workspace - Where the block's activations live; defaults to ordinary arrays.
+   */
   constructor(
     parts: BlockParts,
     layout: BlockLayout,
     dim: number,
+    private readonly kernels: Kernels,
     private readonly workspace: Workspace = new Workspace(),
     /** The model's timer, when profiling. */
     private readonly timing: Timing = new Timing(),
@@ -106,12 +109,12 @@ export class Block {
       t = this.lap('router', t);
       const attended = attend(x, routing);
       t = this.lap('attention', t);
-      addInto(this.residual1, x, attended);
+      this.kernels.add(this.residual1, x, attended, n);
       norm1.forward(this.h, this.residual1, rows);
       t = this.lap('norms', t);
       ffn.forward(this.ffnOut, this.h, rows);
       t = this.lap('ffn', t);
-      addInto(this.residual2, this.h, this.ffnOut);
+      this.kernels.add(this.residual2, this.h, this.ffnOut, n);
       norm2.forward(this.y, this.residual2, rows);
       timing.stop('norms', t);
     } else {
@@ -124,12 +127,12 @@ export class Block {
       t = this.lap('router', t);
       const attended = attend(this.attnIn, routing);
       t = this.lap('attention', t);
-      addInto(this.h, x, attended);
+      this.kernels.add(this.h, x, attended, n);
       norm2.forward(this.ffnIn, this.h, rows);
       t = this.lap('norms', t);
       ffn.forward(this.ffnOut, this.ffnIn, rows);
       t = this.lap('ffn', t);
-      addInto(this.y, this.h, this.ffnOut);
+      this.kernels.add(this.y, this.h, this.ffnOut, n);
       timing.stop('norms', t);
     }
     return this.y;
@@ -151,27 +154,27 @@ export class Block {
       t = this.lap('norms', t);
       ffn.backward(g2, g1);
       t = this.lap('ffn', t);
-      accumulate(g2, g1); // dh = FFN'ᵀ d r2 + d r2
+      this.kernels.add(g2, g2, g1, n); // dh = FFN'ᵀ d r2 + d r2
       norm1.backward(g1, g2); // d residual1
       t = this.lap('norms', t);
       const { dX, dGates } = attention.backward(g1);
       t = this.lap('attention', t);
-      addInto(dx, g1, dX);
+      this.kernels.add(dx, g1, dX, n);
       router.backward(dGates, balanceScale, dx);
       this.timing.stop('router', t);
     } else {
       ffn.backward(g1, dy);
       t = this.lap('ffn', t);
       norm2.backward(g2, g1);
-      accumulate(g2, dy); // dh
+      this.kernels.add(g2, g2, dy, n); // dh
       t = this.lap('norms', t);
       const { dX, dGates } = attention.backward(g2);
       t = this.lap('attention', t);
-      g1.set(dX);
+      g1.set(dX.subarray(0, n));
       router.backward(dGates, balanceScale, g1); // d N1(x)
       t = this.lap('router', t);
       norm1.backward(dx, g1);
-      accumulate(dx, g2);
+      this.kernels.add(dx, dx, g2, n);
       this.timing.stop('norms', t);
     }
   }

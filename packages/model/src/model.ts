@@ -133,6 +133,7 @@ export class Model {
           },
           config.blockLayout,
           d,
+          backend,
           workspace,
           this.timing,
         ),
