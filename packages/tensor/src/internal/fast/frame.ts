@@ -96,7 +96,7 @@ export class CallFrame {
       }
       this.block = this.reserve;
     }
-    const memory = new Uint8Array(this.heap.memory.buffer);
+    const memory = new Uint8Array(this.heap.buffer);
     for (let i = 0; i < this.count; i++) {
       const need = this.needs[i];
       if (need === RESIDENT || this.aliasOf[i] >= 0) continue;
@@ -115,7 +115,7 @@ export class CallFrame {
   /** Copies outputs back and resets the frame for the next call. */
   end(): void {
     if (this.block >= 0) {
-      const memory = this.heap.memory.buffer;
+      const memory = this.heap.buffer;
       for (let i = 0; i < this.count; i++) {
         const x = this.arrays[i];
         if (x === undefined || !this.outputs[i] || this.aliasOf[i] >= 0) continue;

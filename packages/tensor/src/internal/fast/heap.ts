@@ -32,8 +32,12 @@ export class WasmHeap {
   private readonly live = new Map<number, number>();
   /** Buffers the memory had before it grew; only a shared memory's stay usable. */
   private readonly earlierBuffers = new WeakSet<ArrayBufferLike>();
-  /** The memory's buffer when last looked at (see {@link WasmHeap.owns}). */
-  private lastBuffer: ArrayBufferLike | null = null;
+  /**
+   * The memory's current buffer. Only {@link WasmHeap.reserve} grows the memory, so it is
+   * read there and in the constructor: the `buffer` getter is slow (on shared memories
+   * especially), and every kernel argument asks {@link WasmHeap.owns}.
+   */
+  private current: ArrayBufferLike;
   /** Whether growth keeps old views valid (a shared memory is never detached). */
   readonly shared: boolean;
 
@@ -43,7 +47,8 @@ export class WasmHeap {
    */
   constructor(memory: WebAssembly.Memory, base: number) {
     this.memory = memory;
-    this.shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+    this.current = memory.buffer;
+    this.shared = typeof SharedArrayBuffer !== 'undefined' && this.current instanceof SharedArrayBuffer;
     this.top = alignUp(Math.max(base, ALIGN));
     this.clean = this.top;
   }
@@ -54,12 +59,12 @@ export class WasmHeap {
    * gives a shared memory a new, longer buffer object over the same bytes).
    */
   owns(buffer: ArrayBufferLike): boolean {
-    // The memory's `buffer` getter is slow on shared memories and every kernel argument
-    // asks, so the last buffer seen is checked first (a shared memory never detaches it).
-    if (this.shared && buffer === this.lastBuffer) return true;
-    const current = this.memory.buffer;
-    this.lastBuffer = current;
-    return buffer === current || (this.shared && this.earlierBuffers.has(buffer));
+    return buffer === this.current || (this.shared && this.earlierBuffers.has(buffer));
+  }
+
+  /** The memory's current buffer (a view of it reaches every byte allocated so far). */
+  get buffer(): ArrayBufferLike {
+    return this.current;
   }
 
   /** Bytes currently handed out (for tests and diagnostics). */
@@ -97,7 +102,7 @@ export class WasmHeap {
       this.top = start + size;
     }
     const end = start + size;
-    if (zero && start < this.clean) new Uint8Array(this.memory.buffer, start, Math.min(end, this.clean) - start).fill(0);
+    if (zero && start < this.clean) new Uint8Array(this.current, start, Math.min(end, this.clean) - start).fill(0);
     if (end > this.clean) this.clean = end;
     this.live.set(start, size);
     return start;
@@ -141,16 +146,18 @@ export class WasmHeap {
 
   /** Grows the memory to hold `end` bytes: at least doubling, so n allocations cost O(log n) growths. */
   private reserve(end: number): void {
-    const have = this.memory.buffer.byteLength;
+    const have = this.current.byteLength;
     if (end <= have) return;
     const needed = Math.ceil((end - have) / PAGE);
     const current = have / PAGE;
-    if (this.shared) this.earlierBuffers.add(this.memory.buffer);
+    if (this.shared) this.earlierBuffers.add(this.current);
     try {
       this.memory.grow(Math.max(needed, current));
     } catch {
       // Near the engine's limit doubling may fail where the exact amount still fits.
       this.memory.grow(needed);
+    } finally {
+      this.current = this.memory.buffer;
     }
   }
 }

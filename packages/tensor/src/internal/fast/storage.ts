@@ -22,7 +22,7 @@ export class WasmStorage<T extends Float32Array | Int32Array> implements Storage
     this.create = create;
     this.length = length;
     this.address = heap.alloc(length * 4);
-    this.view = new create(heap.memory.buffer, this.address, length);
+    this.view = new create(heap.buffer, this.address, length);
   }
 
   /**
@@ -31,7 +31,7 @@ export class WasmStorage<T extends Float32Array | Int32Array> implements Storage
    */
   get data(): T {
     if (this.address < 0) throw new Error('This storage was freed.');
-    const buffer = this.heap.memory.buffer;
+    const buffer = this.heap.buffer;
     if (this.view.buffer !== buffer) this.view = new this.create(buffer, this.address, this.length);
     return this.view;
   }
