@@ -46,7 +46,7 @@ async function run(): Promise<Record<string, unknown>> {
     for (let j = 0; j < 16; j++) if (logits[j] !== full[t * 16 + j]) decodeMatches = false;
   }
   return {
-    backend: backend.name,
+    backend: backend.label,
     crossOriginIsolated: globalThis.crossOriginIsolated === true,
     matmul: c.toArray(),
     firstLoss: losses[0],
