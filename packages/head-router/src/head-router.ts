@@ -79,6 +79,11 @@ export class HeadRouter {
   private readonly params: RouterParams | undefined;
   private readonly grads: RouterParams | undefined;
   private mixture: MixtureState | null = null;
+  /** `(hr)`: the load-balance terms f and P of the last routing (f is kept for the backward). */
+  private fraction = new Float64Array(0);
+  private meanProb = new Float64Array(0);
+  /** `(rows·k)`: the routed heads' row lists, head after head. */
+  private routedRows: Int32Array = new Int32Array(0);
   private constant: HeadRouting | null = null;
 
   /**
@@ -203,13 +208,20 @@ export class HeadRouter {
     const base = this.buffer('base', rows * hr);
     const gates = this.buffer('gates', rows * H);
     headGatesForward(gates, base, { s, r, alpha, indices }, selection.gating, rows, hs, hr, k);
-    const fraction = new Float64Array(hr);
-    const balanceLoss = loadBalanceLoss(fraction, new Float64Array(hr), r, indices, rows, hr, k);
+    if (this.fraction.length !== hr) {
+      this.fraction = new Float64Array(hr);
+      this.meanProb = new Float64Array(hr);
+    }
+    const fraction = this.fraction;
+    const balanceLoss = loadBalanceLoss(fraction, this.meanProb, r, indices, rows, hr, k);
     if (this.allRows.length !== rows) {
       this.workspace.release(this.allRows);
       this.allRows = everyRow(rows, this.workspace);
     }
-    const routed = expertRows(indices, rows, hr, k);
+    // Row lists as views of one workspace buffer: kernels read them in place, and a
+    // decode step allocates no arrays for them.
+    this.routedRows = this.workspace.growInt32(this.routedRows, rows * k);
+    const routed = expertRows(indices, rows, hr, k, this.routedRows);
     const activeRows = Array.from({ length: H }, (_, h) => (h < hs ? this.allRows : routed[h - hs]));
     const routing: HeadRouting = { heads: H, rows, gates, activeRows };
     return { rows, x, s, r, alpha, indices, base, fraction, balanceLoss, routing };

@@ -30,6 +30,15 @@ describe.each(testBackends)('top-k selection (%s)', (_, kernels) => {
     const mask = new Float32Array(rows * E).fill(7);
     selectionMask(mask, indices, rows, E, k);
     const lists = expertRows(indices, rows, E, k);
+    // The same lists as views into one caller-owned buffer (its spare tail untouched).
+    const out = new Int32Array(rows * k + 3).fill(-9);
+    const views = expertRows(indices, rows, E, k, out);
+    for (let j = 0; j < E; j++) {
+      expect(Array.from(views[j])).toEqual(Array.from(lists[j]));
+      expect(views[j].buffer).toBe(out.buffer);
+    }
+    expect(Array.from(out.subarray(rows * k))).toEqual([-9, -9, -9]);
+    expect(() => expertRows(indices, rows, E, k, new Int32Array(rows * k - 1))).toThrow(/at least rows·k/);
     for (let t = 0; t < rows; t++) {
       let count = 0;
       for (let j = 0; j < E; j++) {

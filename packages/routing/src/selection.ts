@@ -67,12 +67,24 @@ export function selectionMask(
 /**
  * For each expert, the rows that selected it, ascending: the row lists along which a
  * sparse consumer (attention heads, FFN experts) computes only what is selected.
+ *
+ * With `out` (at least `rows·k` ints, e.g. backend storage that kernels read in place)
+ * the lists are consecutive views into it, expert after expert, and nothing else is
+ * allocated but the views; without it each list is a new array.
  */
-export function expertRows(indices: Int32Array, rows: number, experts: number, k: number): Int32Array[] {
+export function expertRows(indices: Int32Array, rows: number, experts: number, k: number, out?: Int32Array): Int32Array[] {
+  if (out !== undefined && out.length < rows * k) {
+    throw new RangeError(`expertRows needs out with at least rows·k = ${rows * k} elements, got ${out.length}`);
+  }
   const counts = new Int32Array(experts);
   for (let i = 0; i < rows * k; i++) counts[indices[i]]++;
-  const lists = Array.from(counts, (c) => new Int32Array(c));
-  const filled = new Int32Array(experts);
+  const lists: Int32Array[] = new Array<Int32Array>(experts);
+  let start = 0;
+  for (let j = 0; j < experts; j++) {
+    lists[j] = out === undefined ? new Int32Array(counts[j]) : out.subarray(start, start + counts[j]);
+    start += counts[j];
+  }
+  const filled = counts.fill(0);
   // Rows are visited in order, so every list comes out ascending without a sort.
   for (let t = 0; t < rows; t++) {
     for (let q = 0; q < k; q++) {
