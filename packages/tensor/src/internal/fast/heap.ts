@@ -37,7 +37,7 @@ export class WasmHeap {
    * read there and in the constructor: the `buffer` getter is slow (on shared memories
    * especially), and every kernel argument asks {@link WasmHeap.owns}.
    */
-  private current: ArrayBufferLike;
+  private current: ArrayBuffer;
   /** Whether growth keeps old views valid (a shared memory is never detached). */
   readonly shared: boolean;
 
@@ -63,7 +63,7 @@ export class WasmHeap {
   }
 
   /** The memory's current buffer (a view of it reaches every byte allocated so far). */
-  get buffer(): ArrayBufferLike {
+  get buffer(): ArrayBuffer {
     return this.current;
   }
 
