@@ -41,5 +41,4 @@ describe.skipIf(!isWasmSimdSupported())('backend variants', () => {
     // Were the "fused" products not fused, every element would agree.
     expect(differ).toBeGreaterThan(0);
   });
-
 });
