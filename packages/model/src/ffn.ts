@@ -67,8 +67,7 @@ export class FeedForward {
         this.b = this.workspace.ensure(this.b, rows * F);
         k.matmul(this.a, x, this.params.w1, rows, d, F);
         k.matmul(this.b, x, this.params.w2, rows, d, F);
-        k.siluForward(this.hidden, this.a, rows * F);
-        k.mul(this.hidden, this.hidden, this.b, rows * F);
+        k.swigluForward(this.hidden, this.a, this.b, rows * F);
         k.matmul(out, this.hidden, need(this.params.w3, 'w3'), rows, F, d);
         return;
       case 'relu':
@@ -95,11 +94,8 @@ export class FeedForward {
         this.dB = this.workspace.ensure(this.dB, n);
         k.matmulNT(this.dHidden, dOut, need(this.params.w3, 'w3'), rows, d, F);
         k.matmulTN(need(this.grads.w3, 'w3'), this.hidden, dOut, F, rows, d, true);
-        // hidden = silu(a) ⊙ b: d b = dHidden ⊙ silu(a), d silu(a) = dHidden ⊙ b.
-        k.siluForward(this.dB, this.a, n);
-        k.mul(this.dB, this.dB, this.dHidden, n);
-        k.mul(this.dA, this.dHidden, this.b, n);
-        k.siluBackward(this.dA, this.a, this.dA, n);
+        // hidden = silu(a) ⊙ b: d b = dHidden ⊙ silu(a), d a = silu'(a) ⊙ dHidden ⊙ b.
+        k.swigluBackward(this.dA, this.dB, this.a, this.b, this.dHidden, n);
         k.matmulTN(this.grads.w1, x, this.dA, d, rows, F, true);
         k.matmulTN(this.grads.w2, x, this.dB, d, rows, F, true);
         k.matmulNT(dx, this.dA, this.params.w1, rows, F, d);

@@ -76,6 +76,51 @@ export function siluBackward(dx: usize, x: usize, dy: usize, n: i32): void {
   }
 }
 
+/** `out = silu(a) · b` (SwiGLU), silu rounded to f32 before the product like siluForward then mul. */
+export function swigluForward(out: usize, a: usize, b: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    const v = v128.load(a + o);
+    v128.store(out + o, f32x4.mul(f32x4.mul(v, sigmoidv(v)), v128.load(b + o)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const v = lane(a + o);
+    store<f32>(out + o, f32x4.extract_lane(f32x4.mul(f32x4.mul(v, sigmoidv(v)), lane(b + o)), 0));
+  }
+}
+
+/**
+ * SwiGLU backward: `dB = silu(a) · dOut`, `dA = silu'(a) · (dOut · b)`, with the
+ * arithmetic of siluForward, mul and siluBackward but one σ per element. Every lane
+ * reads a, b and dOut before writing, so dA or dB may alias dOut.
+ */
+export function swigluBackward(dA: usize, dB: usize, a: usize, b: usize, dOut: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    const v = v128.load(a + o), g = v128.load(dOut + o), t = f32x4.mul(g, v128.load(b + o));
+    const s = sigmoidv(v);
+    v128.store(dB + o, f32x4.mul(f32x4.mul(v, s), g));
+    v128.store(dA + o, swigluGradA(v, s, t));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const v = lane(a + o), g = lane(dOut + o), t = f32x4.mul(g, lane(b + o));
+    const s = sigmoidv(v);
+    store<f32>(dB + o, f32x4.extract_lane(f32x4.mul(f32x4.mul(v, s), g), 0));
+    store<f32>(dA + o, f32x4.extract_lane(swigluGradA(v, s, t), 0));
+  }
+}
+
+/** `t · σ(1 + v(1 − σ))`: siluGrad with σ already known. */
+// @ts-ignore: decorator
+@inline function swigluGradA(v: v128, s: v128, t: v128): v128 {
+  const one = f32x4.splat(1);
+  return f32x4.mul(t, f32x4.mul(s, f32x4.add(one, f32x4.mul(v, f32x4.sub(one, s)))));
+}
+
 /** `out = max(x, 0)`; f32x4.max propagates NaN. */
 export function reluForward(out: usize, x: usize, n: i32): void {
   const zero = f32x4.splat(0);

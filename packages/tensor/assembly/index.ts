@@ -12,7 +12,7 @@ export {
 } from './softmax';
 export { copeBiasBackward, copeBiasForward, copeGatesForward } from './cope';
 export {
-  reluBackward, reluForward, sigmoidBackward, sigmoidForward, siluBackward, siluForward,
+  reluBackward, reluForward, sigmoidBackward, sigmoidForward, siluBackward, siluForward, swigluBackward, swigluForward,
 } from './activations';
 export { layernormBackward, layernormForward, rmsnormBackward, rmsnormForward } from './norms';
 export { max, sum, sumRows, topK } from './reductions';

@@ -1,5 +1,5 @@
 /**
- * Spec for sigmoid, SiLU and ReLU, forward and backward. Shapes: flat `(n)`.
+ * Spec for sigmoid, SiLU, ReLU and the SwiGLU gate, forward and backward. Shapes: flat `(n)`.
  */
 import { describe, expect, it } from 'vitest';
 import { dot, expectClose, FLOAT32_GRADCHECK, gradcheck, seededValues } from '@moh/test-utils';
@@ -85,5 +85,54 @@ describe.each(availableBackends().map((b) => [b.label, b] as const))('%s backend
     expectClose(out, [0.1875, -0.375, 0.25], TOL, 'sigmoid backward');
     be.siluBackward(out, new Float32Array([0, 0, 0]), new Float32Array([1, -1, 2]), 3);
     expectClose(out, [0.5, -0.5, 1], TOL, 'silu backward');
+  });
+
+  describe('SwiGLU gate silu(a) ⊙ b', () => {
+    const a = awayFromZero(3, n);
+    const b = seededValues(4, n, 2);
+
+    it('matches float64, and the unfused kernels bit for bit (n = 23: a tail of 3)', () => {
+      const out = new Float32Array(n);
+      be.swigluForward(out, a, b, n);
+      expectClose(out, Array.from(a, (v, i) => v * sig(v) * b[i]), TOL, 'swiglu forward');
+      const composed = new Float32Array(n);
+      be.siluForward(composed, a, n);
+      be.mul(composed, composed, b, n);
+      expectClose(out, composed, { atol: 0, rtol: 0 }, 'swiglu = silu then mul');
+      // Hand-checked: silu(ln 3) = 0.75·ln 3; a swapped a and b cannot give it.
+      const one = new Float32Array(1);
+      be.swigluForward(one, new Float32Array([Math.log(3)]), new Float32Array([-2]), 1);
+      expectClose(one[0], -1.5 * Math.log(3), TOL, 'swiglu(ln 3, −2)');
+    });
+
+    it('backward passes a finite-difference gradcheck in a and b, equals the unfused kernels, and allows dA === dOut', () => {
+      const dA = new Float32Array(n).fill(99);
+      const dB = new Float32Array(n).fill(99);
+      be.swigluBackward(dA, dB, a, b, w, n);
+      const out = new Float32Array(n);
+      gradcheck(
+        ({ a: aa, b: bb }) => (be.swigluForward(out, aa, bb, n), dot(w, out)),
+        { a: a.slice(), b: b.slice() },
+        { a: dA, b: dB },
+        { ...FLOAT32_GRADCHECK, label: 'swiglu' },
+      );
+      const wantB = new Float32Array(n);
+      be.siluForward(wantB, a, n);
+      be.mul(wantB, wantB, w, n);
+      const wantA = new Float32Array(n);
+      be.mul(wantA, w, b, n);
+      be.siluBackward(wantA, a, wantA, n);
+      expectClose(dB, wantB, { atol: 0, rtol: 0 }, 'dB = silu(a)·dOut');
+      expectClose(dA, wantA, { atol: 0, rtol: 0 }, "dA = silu'(a)·dOut·b");
+      const alias = w.slice();
+      const dB2 = new Float32Array(n);
+      be.swigluBackward(alias, dB2, a, b, alias, n);
+      expectClose(alias, dA, { atol: 0, rtol: 0 }, 'dA === dOut');
+      expectClose(dB2, dB, { atol: 0, rtol: 0 }, 'dB beside dA === dOut');
+      const keep = new Float32Array([7]);
+      be.swigluForward(keep, a, b, 0);
+      be.swigluBackward(keep, keep.slice(), a, b, w, 0);
+      expect(keep[0]).toBe(7);
+    });
   });
 });

@@ -12,7 +12,8 @@ import type { WasmExports } from './wasm-exports.js';
 type ElementwiseKernels = Pick<
   Kernels,
   | 'add' | 'mul' | 'scale' | 'axpy' | 'gatherRows' | 'scatterAddRows'
-  | 'sigmoidForward' | 'sigmoidBackward' | 'siluForward' | 'siluBackward' | 'reluForward' | 'reluBackward'
+  | 'sigmoidForward' | 'sigmoidBackward' | 'siluForward' | 'siluBackward' | 'swigluForward' | 'swigluBackward'
+  | 'reluForward' | 'reluBackward'
 >;
 
 type Unary = (out: number, x: number, n: number) => void;
@@ -89,6 +90,22 @@ export function elementwiseKernels(wasm: WasmExports, frame: CallFrame): Element
     sigmoidBackward: binary((dx, y, dy, n) => wasm.sigmoidBackward(dx, y, dy, n)),
     siluForward: unary((o, x, n) => wasm.siluForward(o, x, n)),
     siluBackward: binary((dx, x, dy, n) => wasm.siluBackward(dx, x, dy, n)),
+    swigluForward: binary((o, a, b, n) => wasm.swigluForward(o, a, b, n)),
+    swigluBackward(dA, dB, a, b, dOut, n) {
+      checkSizes(n);
+      if (n === 0) return;
+      const pda = frame.output(dA, n);
+      const pdb = frame.output(dB, n);
+      const pa = frame.input(a, n);
+      const pb = frame.input(b, n);
+      const pg = frame.input(dOut, n);
+      frame.begin();
+      try {
+        wasm.swigluBackward(frame.pointer(pda), frame.pointer(pdb), frame.pointer(pa), frame.pointer(pb), frame.pointer(pg), n);
+      } finally {
+        frame.end();
+      }
+    },
     reluForward: unary((o, x, n) => wasm.reluForward(o, x, n)),
     reluBackward: binary((dx, x, dy, n) => wasm.reluBackward(dx, x, dy, n)),
   };

@@ -67,6 +67,8 @@ export interface WasmRowExports {
   sigmoidBackward(dx: Ptr, y: Ptr, dy: Ptr, n: number): void;
   siluForward(out: Ptr, x: Ptr, n: number): void;
   siluBackward(dx: Ptr, x: Ptr, dy: Ptr, n: number): void;
+  swigluForward(out: Ptr, a: Ptr, b: Ptr, n: number): void;
+  swigluBackward(dA: Ptr, dB: Ptr, a: Ptr, b: Ptr, dOut: Ptr, n: number): void;
   reluForward(out: Ptr, x: Ptr, n: number): void;
   reluBackward(dx: Ptr, x: Ptr, dy: Ptr, n: number): void;
 

@@ -42,6 +42,26 @@ export function siluBackward(dx: Float32Array, x: Float32Array, dy: Float32Array
   }
 }
 
+/** `out = silu(a) · b`, silu rounded to float32 first (as `siluForward` then `mul`). */
+export function swigluForward(out: Float32Array, a: Float32Array, b: Float32Array, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const v = a[i];
+    out[i] = Math.fround(v * sigmoid(v)) * b[i];
+  }
+}
+
+/** `dB = silu(a) · dOut`, `dA = σ(a)(1 + a(1 − σ(a))) · (dOut · b)`, each factor rounded as the unfused kernels round it. */
+export function swigluBackward(dA: Float32Array, dB: Float32Array, a: Float32Array, b: Float32Array, dOut: Float32Array, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const v = a[i];
+    const s = sigmoid(v);
+    const g = dOut[i];
+    const t = Math.fround(g * b[i]);
+    dB[i] = Math.fround(v * s) * g;
+    dA[i] = t * s * (1 + v * (1 - s));
+  }
+}
+
 /** `out = max(x, 0)`; `Math.max` keeps NaN as NaN. `out` may alias `x`. */
 export function reluForward(out: Float32Array, x: Float32Array, n: number): void {
   for (let i = 0; i < n; i++) out[i] = Math.max(x[i], 0);

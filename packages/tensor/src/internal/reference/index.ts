@@ -6,7 +6,16 @@
  * @packageDocumentation
  */
 import type { Backend, Storage } from '../../backend.js';
-import { reluBackward, reluForward, sigmoidBackward, sigmoidForward, siluBackward, siluForward } from './activations.js';
+import {
+  reluBackward,
+  reluForward,
+  sigmoidBackward,
+  sigmoidForward,
+  siluBackward,
+  siluForward,
+  swigluBackward,
+  swigluForward,
+} from './activations.js';
 import { copeBiasBackward, copeBiasForward, copeGatesForward } from './cope.js';
 import { add, axpy, gatherRows, mul, scale, scatterAddRows } from './elementwise.js';
 import { matmul, matmulNT, matmulTN } from './matmul.js';
@@ -76,6 +85,8 @@ export function createReferenceBackend(): Backend {
     sigmoidBackward,
     siluForward,
     siluBackward,
+    swigluForward,
+    swigluBackward,
     reluForward,
     reluBackward,
     rmsnormForward,

@@ -1,0 +1,104 @@
+/**
+ * The matrix products of `Kernels`: dense in three layouts and row-gathered.
+ * Conventions: see `kernels.ts`.
+ *
+ * @packageDocumentation
+ */
+/** Matrix products, each able to accumulate into its output. */
+export interface MatmulKernels {
+  /**
+   * `out(m,n) = a(m,k) · b(k,n)`, or `+=` when `accumulate`.
+   * `out` must not alias `a` or `b`.
+   */
+  matmul(
+    out: Float32Array,
+    a: Float32Array,
+    b: Float32Array,
+    m: number,
+    k: number,
+    n: number,
+    accumulate?: boolean,
+    lda?: number,
+    ldb?: number,
+    ldc?: number,
+  ): void;
+  /** `out(m,n) = aᵀ · b` with `a` stored `(k,m)` and `b` `(k,n)`; `+=` when `accumulate`. */
+  matmulTN(
+    out: Float32Array,
+    a: Float32Array,
+    b: Float32Array,
+    m: number,
+    k: number,
+    n: number,
+    accumulate?: boolean,
+    lda?: number,
+    ldb?: number,
+    ldc?: number,
+  ): void;
+  /** `out(m,n) = a · bᵀ` with `a` stored `(m,k)` and `b` `(n,k)`; `+=` when `accumulate`. */
+  matmulNT(
+    out: Float32Array,
+    a: Float32Array,
+    b: Float32Array,
+    m: number,
+    k: number,
+    n: number,
+    accumulate?: boolean,
+    lda?: number,
+    ldb?: number,
+    ldc?: number,
+  ): void;
+  /**
+   * Row-gathered `A·B`: for each `r < count`, `out[rows[r]] = a[rows[r]] · b`, or `+=`
+   * when `accumulate`. `a` has `k` columns, `b` is `(k,n)`, `out` has `n` columns.
+   * Rows not listed are left untouched. Used for sparse head execution.
+   */
+  matmulRows(
+    out: Float32Array,
+    a: Float32Array,
+    b: Float32Array,
+    rows: Int32Array,
+    count: number,
+    k: number,
+    n: number,
+    accumulate?: boolean,
+    lda?: number,
+    ldb?: number,
+    ldc?: number,
+  ): void;
+  /**
+   * Row-gathered `A·Bᵀ`: for each `r < count`, `out[rows[r]] = a[rows[r]] · bᵀ` with `b`
+   * stored `(n,k)`; `+=` when `accumulate`. The input gradient of {@link Kernels.matmulRows}.
+   */
+  matmulNTRows(
+    out: Float32Array,
+    a: Float32Array,
+    b: Float32Array,
+    rows: Int32Array,
+    count: number,
+    k: number,
+    n: number,
+    accumulate?: boolean,
+    lda?: number,
+    ldb?: number,
+    ldc?: number,
+  ): void;
+  /**
+   * Row-gathered `Aᵀ·B`: `out(m,n) = Σ_r a[rows[r]]ᵀ ⊗ b[rows[r]]` where `a` has `m`
+   * columns and `b` has `n`; `+=` when `accumulate`. The weight gradient of
+   * {@link Kernels.matmulRows}: only the listed rows contribute.
+   */
+  matmulTNRows(
+    out: Float32Array,
+    a: Float32Array,
+    b: Float32Array,
+    rows: Int32Array,
+    count: number,
+    m: number,
+    n: number,
+    accumulate?: boolean,
+    lda?: number,
+    ldb?: number,
+    ldc?: number,
+  ): void;
+}
