@@ -5,9 +5,13 @@
  * backward of the same steps.
  *
  * Shapes: d model width, H query heads, G KV heads, D head width, P CoPE positions.
- * `x` is `(rows, d)`; `q`, `o`, `gated` are `(rows, H·D)` with head `h` in columns
+ * `x` is `(rows, d)`; `q`, `gated`, `dGated` are `(rows, H·D)` with head `h` in columns
  * `h·D … h·D+D−1` (only active (row, head) blocks are ever written or read); `keys`,
- * `values` are `(kvRows, G·D)`. Rows are sequence-major: a pass has `rowsPerSeq` rows
+ * `values` are `(kvRows, G·D)`. Per-head queries, outputs and their gradients are
+ * compact and head-major (`qc`, `oc`, `dOc`, `dQc`, `(Σ_h count_h, D)`: head `h`'s r-th
+ * active row at row `Σ_{h' < h} count_h' + r`), so that every block reads and writes
+ * plain slices (see head-block.ts); a head active on every row needs no copy at all,
+ * and a routed head's rows are moved once per head, not once per block. Rows are sequence-major: a pass has `rowsPerSeq` rows
  * per sequence starting at position `startPos`, and its sequences' keys start at row
  * `b·kvRowsPerSeq` of `keys`.
  *
@@ -79,8 +83,9 @@ export class AttentionCore {
   }
 
   /**
-   * Runs every head on its active rows: query projection (and rotation), blocked
-   * attention into `o`, then `gated = gate·o` and the output `y` (`(rows, d)`, overwritten).
+   * Runs every head on its active rows: query projection (and rotation) into `qc`,
+   * blocked attention into `oc`, then `gated = gate·o` and the output `y` (`(rows, d)`,
+   * overwritten). `q (rows, H·D)` is scratch.
    */
   forwardHeads(
     x: Float32Array,
@@ -90,46 +95,63 @@ export class AttentionCore {
     keys: Float32Array,
     values: Float32Array,
     q: Float32Array,
-    o: Float32Array,
+    qc: Float32Array,
+    oc: Float32Array,
     gated: Float32Array,
     y: Float32Array,
     stashes: HeadStash[],
   ): void {
     const { d, H, D, kernels, params } = this;
     const hd = H * D;
+    const n = routing.rows;
+    let base = 0;
     for (let h = 0; h < H; h++) {
       const rows = routing.activeRows[h];
       const count = rows.length;
       stashes[h].blockCount = 0;
       if (count === 0) continue;
-      kernels.matmulRows(q.subarray(h * D), x, params.wq.subarray(h * D), rows, count, d, D, false, d, hd, hd);
+      const at = base * D;
+      if (count === n) {
+        // Every row (ascending rows are then 0 … n−1): the compact rows are the rows.
+        kernels.matmul(qc.subarray(at), x, params.wq.subarray(h * D), n, d, D, false, d, hd, D);
+      } else {
+        kernels.matmulRows(q.subarray(h * D), x, params.wq.subarray(h * D), rows, count, d, D, false, d, hd, hd);
+        for (let r = 0; r < count; r++) {
+          const from = rows[r] * hd + h * D;
+          const to = at + r * D;
+          for (let c = 0; c < D; c++) qc[to + c] = q[from + c];
+        }
+      }
       if (this.rope !== null) {
-        for (let r = 0; r < count; r++) this.rope.rotate(q, rows[r] * hd + h * D, layout.startPos + (rows[r] % layout.rowsPerSeq));
+        for (let r = 0; r < count; r++) this.rope.rotate(qc, at + r * D, layout.startPos + (rows[r] % layout.rowsPerSeq));
       }
       planBlocks(stashes[h], rows, layout, window, this.positions, this.workspace);
-      this.engine.forward(stashes[h], this.headView(routing, h), q, keys, values, o);
+      this.engine.forward(stashes[h], this.headView(h, base), qc, keys, values, oc);
+      base += count;
     }
-    this.combine(routing, o, gated, y);
+    this.combine(routing, oc, gated, y);
   }
 
-  /** Where head `h`'s rows live in the pass buffers. */
-  private headView(routing: HeadRouting, h: number): HeadView {
-    const { D, H } = this;
-    return { rows: routing.activeRows[h], col: h * D, stride: H * D, kvCol: Math.floor(h / this.ratio) * D, tableOff: h * this.positions * D };
+  /** Where head `h`, whose compact rows start at `base`, lives in the pass buffers. */
+  private headView(h: number, base: number): HeadView {
+    const D = this.D;
+    return { base, kvCol: Math.floor(h / this.ratio) * D, tableOff: h * this.positions * D };
   }
 
-  /** `gated_h[r] = gate[r,h]·o_h[r]` on active pairs (0 elsewhere), then `y = gated` or `gated·W_o`. */
-  private combine(routing: HeadRouting, o: Float32Array, gated: Float32Array, y: Float32Array): void {
+  /** `gated_h[row] = gate[row,h]·o_h[row]` on active pairs (0 elsewhere), then `y = gated` or `gated·W_o`. */
+  private combine(routing: HeadRouting, oc: Float32Array, gated: Float32Array, y: Float32Array): void {
     const { d, H, D, kernels } = this;
     const hd = H * D;
     const wo = this.params.wo;
+    const gates = routing.gates;
     gated.fill(0);
+    let at = 0;
     for (let h = 0; h < H; h++) {
       const rows = routing.activeRows[h];
-      for (let r = 0; r < rows.length; r++) {
-        const gate = routing.gates[rows[r] * H + h];
+      for (let r = 0; r < rows.length; r++, at += D) {
+        const gate = gates[rows[r] * H + h];
         const off = rows[r] * hd + h * D;
-        for (let c = 0; c < D; c++) gated[off + c] = gate * o[off + c];
+        for (let c = 0; c < D; c++) gated[off + c] = gate * oc[at + c];
       }
     }
     if (wo === undefined) {
@@ -149,10 +171,10 @@ export class AttentionCore {
 
   /**
    * Backward of a full pass (`layout.startPos` 0, keys computed from this `x`), over the
-   * blocks its forward left in `stashes` (so with the same window): returns
-   * through `dX` (overwritten) and `dGates` (overwritten; 0 on inactive pairs), adding
-   * weight gradients into `grads`. `dGated`, `dQ`, `dKeys`, `dValues` are scratch of the
-   * shapes of `gated`, `q`, `keys`, `values`.
+   * blocks its forward left in `stashes` (so with the same window) and its `qc`, `oc`:
+   * returns through `dX` (overwritten) and `dGates` (overwritten; 0 on inactive pairs),
+   * adding weight gradients into `grads`. `dGated`, `dQ` are scratch of the shape of
+   * `gated`; `dOc`, `dQc` of that of `qc`; `dKeys`, `dValues` of that of `keys`.
    */
   backwardHeads(
     dY: Float32Array,
@@ -161,11 +183,13 @@ export class AttentionCore {
     layout: PassLayout,
     keys: Float32Array,
     values: Float32Array,
-    q: Float32Array,
-    o: Float32Array,
+    qc: Float32Array,
+    oc: Float32Array,
     gated: Float32Array,
     stashes: HeadStash[],
     dGated: Float32Array,
+    dOc: Float32Array,
+    dQc: Float32Array,
     dQ: Float32Array,
     dKeys: Float32Array,
     dValues: Float32Array,
@@ -191,19 +215,30 @@ export class AttentionCore {
     dGates.fill(0);
     dKeys.fill(0);
     dValues.fill(0);
+    const gates = routing.gates;
+    let base = 0;
     for (let h = 0; h < H; h++) {
       const rows = routing.activeRows[h];
-      for (let r = 0; r < rows.length; r++) {
+      const count = rows.length;
+      // dGate = Σ dGated·o, and the gradient of O, gate·dGated, into the compact rows.
+      for (let r = 0; r < count; r++) {
         const off = rows[r] * hd + h * D;
+        const at = (base + r) * D;
+        const gate = gates[rows[r] * H + h];
         let dGate = 0;
-        for (let c = 0; c < D; c++) dGate += dGatedIn[off + c] * o[off + c];
+        for (let c = 0; c < D; c++) {
+          const g = dGatedIn[off + c];
+          dGate += g * oc[at + c];
+          dOc[at + c] = gate * g;
+        }
         dGates[rows[r] * H + h] = dGate;
       }
-      if (rows.length === 0) continue;
-      this.engine.backward(stashes[h], this.headView(routing, h), dGatedIn, routing.gates, h, H, q, keys, values, dQ, dKeys, dValues);
+      if (count === 0) continue;
+      this.engine.backward(stashes[h], this.headView(h, base), dOc, qc, keys, values, dQc, dKeys, dValues);
       if (this.rope !== null) {
-        for (let r = 0; r < rows.length; r++) this.rope.rotateBack(dQ, rows[r] * hd + h * D, startPos + (rows[r] % rowsPerSeq));
+        for (let r = 0; r < count; r++) this.rope.rotateBack(dQc, (base + r) * D, startPos + (rows[r] % rowsPerSeq));
       }
+      base += count;
     }
     if (this.rope !== null) {
       for (let row = 0; row < n; row++) {
@@ -216,11 +251,25 @@ export class AttentionCore {
     kernels.matmulNT(dX, dValues, params.wv, n, kv, d, true);
     kernels.matmulTN(grads.wk, x, dKeys, d, n, kv, true);
     kernels.matmulTN(grads.wv, x, dValues, d, n, kv, true);
+    base = 0;
     for (let h = 0; h < H; h++) {
       const rows = routing.activeRows[h];
-      if (rows.length === 0) continue;
-      kernels.matmulNTRows(dX, dQ.subarray(h * D), params.wq.subarray(h * D), rows, rows.length, D, d, true, hd, hd, d);
-      kernels.matmulTNRows(grads.wq.subarray(h * D), x, dQ.subarray(h * D), rows, rows.length, d, D, true, d, hd, hd);
+      const count = rows.length;
+      if (count === 0) continue;
+      const at = base * D;
+      base += count;
+      if (count === n) {
+        kernels.matmulNT(dX, dQc.subarray(at), params.wq.subarray(h * D), n, D, d, true, D, hd, d);
+        kernels.matmulTN(grads.wq.subarray(h * D), x, dQc.subarray(at), d, n, D, true, d, D, hd);
+        continue;
+      }
+      for (let r = 0; r < count; r++) {
+        const from = at + r * D;
+        const to = rows[r] * hd + h * D;
+        for (let c = 0; c < D; c++) dQ[to + c] = dQc[from + c];
+      }
+      kernels.matmulNTRows(dX, dQ.subarray(h * D), params.wq.subarray(h * D), rows, count, D, d, true, hd, hd, d);
+      kernels.matmulTNRows(grads.wq.subarray(h * D), x, dQ.subarray(h * D), rows, count, d, D, true, d, hd, hd);
     }
   }
 }
