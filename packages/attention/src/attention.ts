@@ -76,7 +76,8 @@ export class Attention {
   private dKeys: Float32Array = new Float32Array(0);
   private dValues: Float32Array = new Float32Array(0);
   /**
-   * `(N, H·D)`: gated head outputs and their gradient; only active blocks are meaningful.
+   * `(N, H·D)`: gated head outputs and their gradient (W_o only, else empty); only active
+   * blocks are meaningful.
    * `q` is scratch of the same shape: routed heads' queries in the forward, their
    * gradients in the backward.
    */
@@ -243,8 +244,10 @@ export class Attention {
     this.dKeys = w.ensure(this.dKeys, n * G * D);
     this.dValues = w.ensure(this.dValues, n * G * D);
     this.q = w.ensure(this.q, n * H * D);
-    this.gated = w.ensure(this.gated, n * H * D);
-    this.dGated = w.ensure(this.dGated, n * H * D);
+    // Only W_o reads the gated outputs apart from y, and only it needs their gradient.
+    const gatedSize = this.config.outputProjection ? n * H * D : 0;
+    this.gated = w.ensure(this.gated, gatedSize);
+    this.dGated = w.ensure(this.dGated, gatedSize);
     this.qc = w.ensure(this.qc, n * H * D);
     this.oc = w.ensure(this.oc, n * H * D);
     this.dOc = w.ensure(this.dOc, n * H * D);

@@ -84,8 +84,8 @@ export class AttentionCore {
 
   /**
    * Runs every head on its active rows: query projection (and rotation) into `qc`,
-   * blocked attention into `oc`, then `gated = gate·o` and the output `y` (`(rows, d)`,
-   * overwritten). `q (rows, H·D)` is scratch.
+   * blocked attention into `oc`, then `gated = gate·o` (with W_o; without it `gated` is
+   * unused) and the output `y` (`(rows, d)`, overwritten). `q (rows, H·D)` is scratch.
    */
   forwardHeads(
     x: Float32Array,
@@ -116,11 +116,7 @@ export class AttentionCore {
         kernels.matmul(qc.subarray(at), x, params.wq.subarray(h * D), n, d, D, false, d, hd, D);
       } else {
         kernels.matmulRows(q.subarray(h * D), x, params.wq.subarray(h * D), rows, count, d, D, false, d, hd, hd);
-        for (let r = 0; r < count; r++) {
-          const from = rows[r] * hd + h * D;
-          const to = at + r * D;
-          for (let c = 0; c < D; c++) qc[to + c] = q[from + c];
-        }
+        toCompact(qc, q, rows, h * D, hd, D, base);
       }
       if (this.rope !== null) {
         for (let r = 0; r < count; r++) this.rope.rotate(qc, at + r * D, layout.startPos + (rows[r] % layout.rowsPerSeq));
@@ -138,26 +134,21 @@ export class AttentionCore {
     return { base, kvCol: Math.floor(h / this.ratio) * D, tableOff: h * this.positions * D };
   }
 
-  /** `gated_h[row] = gate[row,h]·o_h[row]` on active pairs (0 elsewhere), then `y = gated` or `gated·W_o`. */
+  /** `gated_h[row] = gate[row,h]·o_h[row]` on active pairs (0 elsewhere), then `y = gated` (written into `y` directly) or `gated·W_o`. */
   private combine(routing: HeadRouting, oc: Float32Array, gated: Float32Array, y: Float32Array): void {
     const { d, H, D, kernels } = this;
     const hd = H * D;
     const wo = this.params.wo;
-    const gates = routing.gates;
-    gated.fill(0);
-    let at = 0;
+    // Without W_o the gated outputs are the output: written there directly, `gated` unused.
+    const target = wo === undefined ? y : gated;
+    target.fill(0);
+    let base = 0;
     for (let h = 0; h < H; h++) {
       const rows = routing.activeRows[h];
-      for (let r = 0; r < rows.length; r++, at += D) {
-        const gate = gates[rows[r] * H + h];
-        const off = rows[r] * hd + h * D;
-        for (let c = 0; c < D; c++) gated[off + c] = gate * oc[at + c];
-      }
+      gateRows(target, oc, routing.gates, rows, h, H, D, base);
+      base += rows.length;
     }
-    if (wo === undefined) {
-      if (y !== gated) y.set(gated);
-      return;
-    }
+    if (wo === undefined) return;
     y.fill(0);
     for (let h = 0; h < H; h++) {
       const rows = routing.activeRows[h];
@@ -220,19 +211,7 @@ export class AttentionCore {
     for (let h = 0; h < H; h++) {
       const rows = routing.activeRows[h];
       const count = rows.length;
-      // dGate = Σ dGated·o, and the gradient of O, gate·dGated, into the compact rows.
-      for (let r = 0; r < count; r++) {
-        const off = rows[r] * hd + h * D;
-        const at = (base + r) * D;
-        const gate = gates[rows[r] * H + h];
-        let dGate = 0;
-        for (let c = 0; c < D; c++) {
-          const g = dGatedIn[off + c];
-          dGate += g * oc[at + c];
-          dOc[at + c] = gate * g;
-        }
-        dGates[rows[r] * H + h] = dGate;
-      }
+      gateGradients(dGates, dOc, dGatedIn, oc, gates, rows, h, H, D, base);
       if (count === 0) continue;
       this.engine.backward(stashes[h], this.headView(h, base), dOc, qc, keys, values, dQc, dKeys, dValues);
       if (this.rope !== null) {
@@ -256,20 +235,88 @@ export class AttentionCore {
       const rows = routing.activeRows[h];
       const count = rows.length;
       if (count === 0) continue;
-      const at = base * D;
+      const first = base;
       base += count;
       if (count === n) {
-        kernels.matmulNT(dX, dQc.subarray(at), params.wq.subarray(h * D), n, D, d, true, D, hd, d);
-        kernels.matmulTN(grads.wq.subarray(h * D), x, dQc.subarray(at), d, n, D, true, d, D, hd);
+        kernels.matmulNT(dX, dQc.subarray(first * D), params.wq.subarray(h * D), n, D, d, true, D, hd, d);
+        kernels.matmulTN(grads.wq.subarray(h * D), x, dQc.subarray(first * D), d, n, D, true, d, D, hd);
         continue;
       }
-      for (let r = 0; r < count; r++) {
-        const from = at + r * D;
-        const to = rows[r] * hd + h * D;
-        for (let c = 0; c < D; c++) dQ[to + c] = dQc[from + c];
-      }
+      fromCompact(dQ, dQc, rows, h * D, hd, D, first);
       kernels.matmulNTRows(dX, dQ.subarray(h * D), params.wq.subarray(h * D), rows, count, D, d, true, hd, hd, d);
       kernels.matmulTNRows(grads.wq.subarray(h * D), x, dQ.subarray(h * D), rows, count, d, D, true, d, hd, hd);
     }
+  }
+}
+
+/**
+ * Head `h`'s gate gradients and output gradients on its `rows`: `dGates[row, h] =
+ * Σ dGated[row]·o[row]` and `dOc[base + r] = gate·dGated[row]` (compact rows). A function
+ * of its own so that the engine optimises the loop by itself, not inside `backwardHeads`.
+ */
+function gateGradients(
+  dGates: Float32Array,
+  dOc: Float32Array,
+  dGated: Float32Array,
+  oc: Float32Array,
+  gates: Float32Array,
+  rows: Int32Array,
+  h: number,
+  heads: number,
+  D: number,
+  base: number,
+): void {
+  const hd = heads * D;
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r];
+    const off = row * hd + h * D;
+    const at = (base + r) * D;
+    const gate = gates[row * heads + h];
+    let dGate = 0;
+    for (let c = 0; c < D; c++) {
+      const g = dGated[off + c];
+      dGate += g * oc[at + c];
+      dOc[at + c] = gate * g;
+    }
+    dGates[row * heads + h] = dGate;
+  }
+}
+
+/** `gated[row, h] = gate[row, h]·oc[base + r]` for `row = rows[r]` (see {@link gateGradients} for why a function). */
+function gateRows(
+  gated: Float32Array,
+  oc: Float32Array,
+  gates: Float32Array,
+  rows: Int32Array,
+  h: number,
+  heads: number,
+  D: number,
+  base: number,
+): void {
+  const hd = heads * D;
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r];
+    const gate = gates[row * heads + h];
+    const off = row * hd + h * D;
+    const at = (base + r) * D;
+    for (let c = 0; c < D; c++) gated[off + c] = gate * oc[at + c];
+  }
+}
+
+/** `compact[base + r] = wide[rows[r], col … col+D)`: a routed head's rows into the compact layout. */
+function toCompact(compact: Float32Array, wide: Float32Array, rows: Int32Array, col: number, stride: number, D: number, base: number): void {
+  for (let r = 0; r < rows.length; r++) {
+    const from = rows[r] * stride + col;
+    const to = (base + r) * D;
+    for (let c = 0; c < D; c++) compact[to + c] = wide[from + c];
+  }
+}
+
+/** `wide[rows[r], col … col+D) = compact[base + r]`: the inverse of {@link toCompact}. */
+function fromCompact(wide: Float32Array, compact: Float32Array, rows: Int32Array, col: number, stride: number, D: number, base: number): void {
+  for (let r = 0; r < rows.length; r++) {
+    const from = (base + r) * D;
+    const to = rows[r] * stride + col;
+    for (let c = 0; c < D; c++) wide[to + c] = compact[from + c];
   }
 }

@@ -85,7 +85,7 @@ export class AttentionCache {
       this.q = w.ensure(this.q, rows * hd);
       this.qc = w.ensure(this.qc, rows * hd);
       this.o = w.ensure(this.o, rows * hd);
-      this.gated = w.ensure(this.gated, rows * hd);
+      this.gated = w.ensure(this.gated, core.config.outputProjection ? rows * hd : 0);
       this.y = w.ensure(this.y, rows * core.d);
     }
     for (let b = 0; b < this.batch; b++) {
