@@ -11,9 +11,9 @@
  * compact and head-major (`qc`, `oc`, `dOc`, `dQc`, `(Σ_h count_h, D)`: head `h`'s r-th
  * active row at row `Σ_{h' < h} count_h' + r`), so that every block reads and writes
  * plain slices (see head-block.ts); a head active on every row needs no copy at all,
- * and a routed head's rows are moved once per head, not once per block. Rows are sequence-major: a pass has `rowsPerSeq` rows
- * per sequence starting at position `startPos`, and its sequences' keys start at row
- * `b·kvRowsPerSeq` of `keys`.
+ * and a routed head's rows are moved once per head, not once per block. Rows are
+ * sequence-major: a pass has `rowsPerSeq` rows per sequence starting at position
+ * `startPos`, and its sequences' keys start at row `b·kvRowsPerSeq` of `keys`.
  *
  * Gradients: weight gradients accumulate (`+=`); `dX`, `dGates` are overwritten.
  *
@@ -164,8 +164,9 @@ export class AttentionCore {
    * Backward of a full pass (`layout.startPos` 0, keys computed from this `x`), over the
    * blocks its forward left in `stashes` (so with the same window) and its `qc`, `oc`:
    * returns through `dX` (overwritten) and `dGates` (overwritten; 0 on inactive pairs),
-   * adding weight gradients into `grads`. `dGated`, `dQ` are scratch of the shape of
-   * `gated`; `dOc`, `dQc` of that of `qc`; `dKeys`, `dValues` of that of `keys`.
+   * adding weight gradients into `grads`. Scratch: `dQ (rows, H·D)`; `dGated` of the
+   * shape of `gated` (W_o only); `dOc`, `dQc` of that of `qc`; `dKeys`, `dValues` of
+   * that of `keys`.
    */
   backwardHeads(
     dY: Float32Array,
