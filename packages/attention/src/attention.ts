@@ -75,12 +75,20 @@ export class Attention {
   private values: Float32Array = new Float32Array(0);
   private dKeys: Float32Array = new Float32Array(0);
   private dValues: Float32Array = new Float32Array(0);
-  /** `(N, H·D)`: queries, head outputs, gated head outputs, and gradients; only active blocks are meaningful. */
+  /**
+   * `(N, H·D)`: gated head outputs and their gradient (W_o only, else empty); only active
+   * blocks are meaningful.
+   * `q` is scratch of the same shape: routed heads' queries in the forward, their
+   * gradients in the backward.
+   */
   private q: Float32Array = new Float32Array(0);
-  private o: Float32Array = new Float32Array(0);
   private gated: Float32Array = new Float32Array(0);
-  private dQ: Float32Array = new Float32Array(0);
   private dGated: Float32Array = new Float32Array(0);
+  /** Compact head-major queries, head outputs and their gradients (see core.ts), room for `(N·H, D)`. */
+  private qc: Float32Array = new Float32Array(0);
+  private oc: Float32Array = new Float32Array(0);
+  private dOc: Float32Array = new Float32Array(0);
+  private dQc: Float32Array = new Float32Array(0);
   /** `(N, d)` output and input gradient. */
   private y: Float32Array = new Float32Array(0);
   private dX: Float32Array = new Float32Array(0);
@@ -164,7 +172,7 @@ export class Attention {
     }
     const layout: PassLayout = { rowsPerSeq: seqLen, startPos: 0, kvRowsPerSeq: seqLen };
     for (let b = 0; b < batch; b++) this.core.projectKeysValues(this.x, b * seqLen, seqLen, this.keys, this.values, b * seqLen, 0);
-    this.core.forwardHeads(this.x, routing, layout, window, this.keys, this.values, this.q, this.o, this.gated, this.y, this.stashes);
+    this.core.forwardHeads(this.x, routing, layout, window, this.keys, this.values, this.q, this.qc, this.oc, this.gated, this.y, this.stashes);
     this.lastWindow = window;
     this.saved = { routing, layout, window };
     if (this.config.adaptiveWindow.kind === 'attentionEntropy' && options.updateEntropy !== false) {
@@ -191,8 +199,8 @@ export class Attention {
     const n = this.rows;
     if (dOut.length !== n * this.core.d) throw new Error(`backward: dOut must have ${n * this.core.d} elements, got ${dOut.length}`);
     this.core.backwardHeads(
-      dOut, this.x, saved.routing, saved.layout, this.keys, this.values, this.q, this.o, this.gated,
-      this.stashes, this.dGated, this.dQ, this.dKeys, this.dValues, this.dX, this.dGates,
+      dOut, this.x, saved.routing, saved.layout, this.keys, this.values, this.qc, this.oc, this.gated,
+      this.stashes, this.dGated, this.dOc, this.dQc, this.q, this.dKeys, this.dValues, this.dX, this.dGates,
     );
     return { dX: this.dX, dGates: this.dGates };
   }
@@ -236,10 +244,14 @@ export class Attention {
     this.dKeys = w.ensure(this.dKeys, n * G * D);
     this.dValues = w.ensure(this.dValues, n * G * D);
     this.q = w.ensure(this.q, n * H * D);
-    this.o = w.ensure(this.o, n * H * D);
-    this.gated = w.ensure(this.gated, n * H * D);
-    this.dQ = w.ensure(this.dQ, n * H * D);
-    this.dGated = w.ensure(this.dGated, n * H * D);
+    // Only W_o reads the gated outputs apart from y, and only it needs their gradient.
+    const gatedSize = this.config.outputProjection ? n * H * D : 0;
+    this.gated = w.ensure(this.gated, gatedSize);
+    this.dGated = w.ensure(this.dGated, gatedSize);
+    this.qc = w.ensure(this.qc, n * H * D);
+    this.oc = w.ensure(this.oc, n * H * D);
+    this.dOc = w.ensure(this.dOc, n * H * D);
+    this.dQc = w.ensure(this.dQc, n * H * D);
     this.y = w.ensure(this.y, n * d);
     this.dX = w.ensure(this.dX, n * d);
     this.dGates = w.ensure(this.dGates, n * H);

@@ -5,11 +5,15 @@
  * backward of the same steps.
  *
  * Shapes: d model width, H query heads, G KV heads, D head width, P CoPE positions.
- * `x` is `(rows, d)`; `q`, `o`, `gated` are `(rows, H·D)` with head `h` in columns
+ * `x` is `(rows, d)`; `q`, `gated`, `dGated` are `(rows, H·D)` with head `h` in columns
  * `h·D … h·D+D−1` (only active (row, head) blocks are ever written or read); `keys`,
- * `values` are `(kvRows, G·D)`. Rows are sequence-major: a pass has `rowsPerSeq` rows
- * per sequence starting at position `startPos`, and its sequences' keys start at row
- * `b·kvRowsPerSeq` of `keys`.
+ * `values` are `(kvRows, G·D)`. Per-head queries, outputs and their gradients are
+ * compact and head-major (`qc`, `oc`, `dOc`, `dQc`, `(Σ_h count_h, D)`: head `h`'s r-th
+ * active row at row `Σ_{h' < h} count_h' + r`), so that every block reads and writes
+ * plain slices (see head-block.ts); a head active on every row needs no copy at all,
+ * and a routed head's rows are moved once per head, not once per block. Rows are
+ * sequence-major: a pass has `rowsPerSeq` rows per sequence starting at position
+ * `startPos`, and its sequences' keys start at row `b·kvRowsPerSeq` of `keys`.
  *
  * Gradients: weight gradients accumulate (`+=`); `dX`, `dGates` are overwritten.
  *
@@ -79,8 +83,9 @@ export class AttentionCore {
   }
 
   /**
-   * Runs every head on its active rows: query projection (and rotation), blocked
-   * attention into `o`, then `gated = gate·o` and the output `y` (`(rows, d)`, overwritten).
+   * Runs every head on its active rows: query projection (and rotation) into `qc`,
+   * blocked attention into `oc`, then `gated = gate·o` (with W_o; without it `gated` is
+   * unused) and the output `y` (`(rows, d)`, overwritten). `q (rows, H·D)` is scratch.
    */
   forwardHeads(
     x: Float32Array,
@@ -90,52 +95,60 @@ export class AttentionCore {
     keys: Float32Array,
     values: Float32Array,
     q: Float32Array,
-    o: Float32Array,
+    qc: Float32Array,
+    oc: Float32Array,
     gated: Float32Array,
     y: Float32Array,
     stashes: HeadStash[],
   ): void {
     const { d, H, D, kernels, params } = this;
     const hd = H * D;
+    const n = routing.rows;
+    let base = 0;
     for (let h = 0; h < H; h++) {
       const rows = routing.activeRows[h];
       const count = rows.length;
       stashes[h].blockCount = 0;
       if (count === 0) continue;
-      kernels.matmulRows(q.subarray(h * D), x, params.wq.subarray(h * D), rows, count, d, D, false, d, hd, hd);
+      const at = base * D;
+      if (count === n) {
+        // Every row (ascending rows are then 0 … n−1): the compact rows are the rows.
+        kernels.matmul(qc.subarray(at), x, params.wq.subarray(h * D), n, d, D, false, d, hd, D);
+      } else {
+        kernels.matmulRows(q.subarray(h * D), x, params.wq.subarray(h * D), rows, count, d, D, false, d, hd, hd);
+        toCompact(qc, q, rows, h * D, hd, D, base);
+      }
       if (this.rope !== null) {
-        for (let r = 0; r < count; r++) this.rope.rotate(q, rows[r] * hd + h * D, layout.startPos + (rows[r] % layout.rowsPerSeq));
+        for (let r = 0; r < count; r++) this.rope.rotate(qc, at + r * D, layout.startPos + (rows[r] % layout.rowsPerSeq));
       }
       planBlocks(stashes[h], rows, layout, window, this.positions, this.workspace);
-      this.engine.forward(stashes[h], this.headView(routing, h), q, keys, values, o);
+      this.engine.forward(stashes[h], this.headView(h, base), qc, keys, values, oc);
+      base += count;
     }
-    this.combine(routing, o, gated, y);
+    this.combine(routing, oc, gated, y);
   }
 
-  /** Where head `h`'s rows live in the pass buffers. */
-  private headView(routing: HeadRouting, h: number): HeadView {
-    const { D, H } = this;
-    return { rows: routing.activeRows[h], col: h * D, stride: H * D, kvCol: Math.floor(h / this.ratio) * D, tableOff: h * this.positions * D };
+  /** Where head `h`, whose compact rows start at `base`, lives in the pass buffers. */
+  private headView(h: number, base: number): HeadView {
+    const D = this.D;
+    return { base, kvCol: Math.floor(h / this.ratio) * D, tableOff: h * this.positions * D };
   }
 
-  /** `gated_h[r] = gate[r,h]·o_h[r]` on active pairs (0 elsewhere), then `y = gated` or `gated·W_o`. */
-  private combine(routing: HeadRouting, o: Float32Array, gated: Float32Array, y: Float32Array): void {
+  /** `gated_h[row] = gate[row,h]·o_h[row]` on active pairs (0 elsewhere), then `y = gated` (written into `y` directly) or `gated·W_o`. */
+  private combine(routing: HeadRouting, oc: Float32Array, gated: Float32Array, y: Float32Array): void {
     const { d, H, D, kernels } = this;
     const hd = H * D;
     const wo = this.params.wo;
-    gated.fill(0);
+    // Without W_o the gated outputs are the output: written there directly, `gated` unused.
+    const target = wo === undefined ? y : gated;
+    target.fill(0);
+    let base = 0;
     for (let h = 0; h < H; h++) {
       const rows = routing.activeRows[h];
-      for (let r = 0; r < rows.length; r++) {
-        const gate = routing.gates[rows[r] * H + h];
-        const off = rows[r] * hd + h * D;
-        for (let c = 0; c < D; c++) gated[off + c] = gate * o[off + c];
-      }
+      gateRows(target, oc, routing.gates, rows, h, H, D, base);
+      base += rows.length;
     }
-    if (wo === undefined) {
-      if (y !== gated) y.set(gated);
-      return;
-    }
+    if (wo === undefined) return;
     y.fill(0);
     for (let h = 0; h < H; h++) {
       const rows = routing.activeRows[h];
@@ -149,10 +162,11 @@ export class AttentionCore {
 
   /**
    * Backward of a full pass (`layout.startPos` 0, keys computed from this `x`), over the
-   * blocks its forward left in `stashes` (so with the same window): returns
-   * through `dX` (overwritten) and `dGates` (overwritten; 0 on inactive pairs), adding
-   * weight gradients into `grads`. `dGated`, `dQ`, `dKeys`, `dValues` are scratch of the
-   * shapes of `gated`, `q`, `keys`, `values`.
+   * blocks its forward left in `stashes` (so with the same window) and its `qc`, `oc`:
+   * returns through `dX` (overwritten) and `dGates` (overwritten; 0 on inactive pairs),
+   * adding weight gradients into `grads`. Scratch: `dQ (rows, H·D)`; `dGated` of the
+   * shape of `gated` (W_o only); `dOc`, `dQc` of that of `qc`; `dKeys`, `dValues` of
+   * that of `keys`.
    */
   backwardHeads(
     dY: Float32Array,
@@ -161,11 +175,13 @@ export class AttentionCore {
     layout: PassLayout,
     keys: Float32Array,
     values: Float32Array,
-    q: Float32Array,
-    o: Float32Array,
+    qc: Float32Array,
+    oc: Float32Array,
     gated: Float32Array,
     stashes: HeadStash[],
     dGated: Float32Array,
+    dOc: Float32Array,
+    dQc: Float32Array,
     dQ: Float32Array,
     dKeys: Float32Array,
     dValues: Float32Array,
@@ -191,19 +207,18 @@ export class AttentionCore {
     dGates.fill(0);
     dKeys.fill(0);
     dValues.fill(0);
+    const gates = routing.gates;
+    let base = 0;
     for (let h = 0; h < H; h++) {
       const rows = routing.activeRows[h];
-      for (let r = 0; r < rows.length; r++) {
-        const off = rows[r] * hd + h * D;
-        let dGate = 0;
-        for (let c = 0; c < D; c++) dGate += dGatedIn[off + c] * o[off + c];
-        dGates[rows[r] * H + h] = dGate;
-      }
-      if (rows.length === 0) continue;
-      this.engine.backward(stashes[h], this.headView(routing, h), dGatedIn, routing.gates, h, H, q, keys, values, dQ, dKeys, dValues);
+      const count = rows.length;
+      gateGradients(dGates, dOc, dGatedIn, oc, gates, rows, h, H, D, base);
+      if (count === 0) continue;
+      this.engine.backward(stashes[h], this.headView(h, base), dOc, qc, keys, values, dQc, dKeys, dValues);
       if (this.rope !== null) {
-        for (let r = 0; r < rows.length; r++) this.rope.rotateBack(dQ, rows[r] * hd + h * D, startPos + (rows[r] % rowsPerSeq));
+        for (let r = 0; r < count; r++) this.rope.rotateBack(dQc, (base + r) * D, startPos + (rows[r] % rowsPerSeq));
       }
+      base += count;
     }
     if (this.rope !== null) {
       for (let row = 0; row < n; row++) {
@@ -216,11 +231,93 @@ export class AttentionCore {
     kernels.matmulNT(dX, dValues, params.wv, n, kv, d, true);
     kernels.matmulTN(grads.wk, x, dKeys, d, n, kv, true);
     kernels.matmulTN(grads.wv, x, dValues, d, n, kv, true);
+    base = 0;
     for (let h = 0; h < H; h++) {
       const rows = routing.activeRows[h];
-      if (rows.length === 0) continue;
-      kernels.matmulNTRows(dX, dQ.subarray(h * D), params.wq.subarray(h * D), rows, rows.length, D, d, true, hd, hd, d);
-      kernels.matmulTNRows(grads.wq.subarray(h * D), x, dQ.subarray(h * D), rows, rows.length, d, D, true, d, hd, hd);
+      const count = rows.length;
+      if (count === 0) continue;
+      const first = base;
+      base += count;
+      if (count === n) {
+        kernels.matmulNT(dX, dQc.subarray(first * D), params.wq.subarray(h * D), n, D, d, true, D, hd, d);
+        kernels.matmulTN(grads.wq.subarray(h * D), x, dQc.subarray(first * D), d, n, D, true, d, D, hd);
+        continue;
+      }
+      fromCompact(dQ, dQc, rows, h * D, hd, D, first);
+      kernels.matmulNTRows(dX, dQ.subarray(h * D), params.wq.subarray(h * D), rows, count, D, d, true, hd, hd, d);
+      kernels.matmulTNRows(grads.wq.subarray(h * D), x, dQ.subarray(h * D), rows, count, d, D, true, d, hd, hd);
     }
+  }
+}
+
+/**
+ * Head `h`'s gate gradients and output gradients on its `rows`: `dGates[row, h] =
+ * Σ dGated[row]·o[row]` and `dOc[base + r] = gate·dGated[row]` (compact rows). A function
+ * of its own so that the engine optimises the loop by itself, not inside `backwardHeads`.
+ */
+function gateGradients(
+  dGates: Float32Array,
+  dOc: Float32Array,
+  dGated: Float32Array,
+  oc: Float32Array,
+  gates: Float32Array,
+  rows: Int32Array,
+  h: number,
+  heads: number,
+  D: number,
+  base: number,
+): void {
+  const hd = heads * D;
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r];
+    const off = row * hd + h * D;
+    const at = (base + r) * D;
+    const gate = gates[row * heads + h];
+    let dGate = 0;
+    for (let c = 0; c < D; c++) {
+      const g = dGated[off + c];
+      dGate += g * oc[at + c];
+      dOc[at + c] = gate * g;
+    }
+    dGates[row * heads + h] = dGate;
+  }
+}
+
+/** `gated[row, h] = gate[row, h]·oc[base + r]` for `row = rows[r]` (see {@link gateGradients} for why a function). */
+function gateRows(
+  gated: Float32Array,
+  oc: Float32Array,
+  gates: Float32Array,
+  rows: Int32Array,
+  h: number,
+  heads: number,
+  D: number,
+  base: number,
+): void {
+  const hd = heads * D;
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r];
+    const gate = gates[row * heads + h];
+    const off = row * hd + h * D;
+    const at = (base + r) * D;
+    for (let c = 0; c < D; c++) gated[off + c] = gate * oc[at + c];
+  }
+}
+
+/** `compact[base + r] = wide[rows[r], col … col+D)`: a routed head's rows into the compact layout. */
+function toCompact(compact: Float32Array, wide: Float32Array, rows: Int32Array, col: number, stride: number, D: number, base: number): void {
+  for (let r = 0; r < rows.length; r++) {
+    const from = rows[r] * stride + col;
+    const to = (base + r) * D;
+    for (let c = 0; c < D; c++) compact[to + c] = wide[from + c];
+  }
+}
+
+/** `wide[rows[r], col … col+D) = compact[base + r]`: the inverse of {@link toCompact}. */
+function fromCompact(wide: Float32Array, compact: Float32Array, rows: Int32Array, col: number, stride: number, D: number, base: number): void {
+  for (let r = 0; r < rows.length; r++) {
+    const from = (base + r) * D;
+    const to = rows[r] * stride + col;
+    for (let c = 0; c < D; c++) wide[to + c] = compact[from + c];
   }
 }

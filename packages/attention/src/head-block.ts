@@ -1,17 +1,19 @@
 /**
  * Attention of one head over its blocks of active rows (see blocks.ts), with the
- * backward right beside it. A block's queries are gathered into `Qb (count, D)`, and
- * the block then costs a handful of kernel calls whatever its size:
+ * backward right beside it. A head's rows live in compact head-major buffers (its r-th
+ * active row at row `base + r`, D wide), so a block's queries `Qb (count, D)`, outputs
+ * and their gradients are plain slices: nothing is gathered or scattered per block. A
+ * block costs a handful of kernel calls whatever its size:
  *
  * - scores `S = Qb·Kᵀ` over the block's keys (`matmulNT`), CoPE biases when enabled;
  * - the masked softmax of every row over its own band (`maskedSoftmaxForward`), which
  *   leaves exact zeros outside the bands;
- * - `Ob = P·V` (`matmul`), scattered back to the head's rows.
+ * - `Ob = P·V` (`matmul`), straight into the head's output slice.
  *
  * Inactive (row, head) pairs are never part of a block, so they cost nothing.
  *
- * Shapes: D head width, `count` rows and `W` keys in a block; `q`, `o` rows have stride
- * `H·D` with the head at column `col`; `keys`, `values` rows have stride `G·D` with the
+ * Shapes: D head width, `count` rows and `W` keys in a block; `qc`, `oc`, `dOc`, `dQc`
+ * are compact `(Σ_h count_h, D)`; `keys`, `values` rows have stride `G·D` with the
  * head's group at column `kvCol`.
  *
  * Exactness: every kernel here gives an output element the same arithmetic whatever
@@ -34,11 +36,8 @@ export interface CopeTables {
 
 /** Where one head's rows live in the pass buffers. */
 export interface HeadView {
-  /** The head's active rows, ascending. */
-  readonly rows: Int32Array;
-  /** Column of the head in `q`, `o`, `dQ`, `dGated` (`h·D`), and their row stride `H·D`. */
-  readonly col: number;
-  readonly stride: number;
+  /** Row of the head's first active row in the compact head-major buffers (`Σ_{h' < h} count_h'`). */
+  readonly base: number;
   /** Column of the head's KV group in `keys`, `values` (`g·D`). */
   readonly kvCol: number;
   /** `h·P·D`: start of the head's CoPE table. */
@@ -48,14 +47,12 @@ export interface HeadView {
 /** Runs the blocks of one head at a time for a layer's geometry. */
 export class HeadBlockEngine {
   private readonly scale: number;
-  /** `(count, D)` gathered queries, block outputs and their gradients. */
-  private qb: Float32Array = new Float32Array(0);
-  private ob: Float32Array = new Float32Array(0);
-  private dOb: Float32Array = new Float32Array(0);
-  private dQb: Float32Array = new Float32Array(0);
   /** `(count, W)` gradient of the weights, then of the scores. */
   private dP: Float32Array = new Float32Array(0);
   private copeScratch: CopeScratch;
+  /** Getters of the CoPE table and its gradient (re-read at each kernel call; see cope.ts). */
+  private readonly table: () => Float32Array;
+  private readonly dTable: () => Float32Array;
 
   constructor(
     private readonly kernels: Kernels,
@@ -67,65 +64,73 @@ export class HeadBlockEngine {
     this.scale = 1 / Math.sqrt(headDim);
     const empty = new Float32Array(0);
     this.copeScratch = { qe: empty, dqe: empty };
+    this.table = () => cope?.params.cope as Float32Array;
+    this.dTable = () => cope?.grads.cope as Float32Array;
   }
 
-  /** Forward of every block of `stash` (planned by `planBlocks`): weights into the stash, `O` into `o`. */
-  forward(stash: HeadStash, head: HeadView, q: Float32Array, keys: Float32Array, values: Float32Array, o: Float32Array): void {
+  /**
+   * Forward of every block of `stash` (planned by `planBlocks`): weights into the stash,
+   * the head's outputs into its rows of `oc`, from its queries in `qc`.
+   */
+  forward(stash: HeadStash, head: HeadView, qc: Float32Array, keys: Float32Array, values: Float32Array, oc: Float32Array): void {
     const { kernels, headDim: D, kvStride, cope } = this;
+    const blocks = stash.blocks;
     for (let b = 0; b < stash.blockCount; b++) {
       const rec = b * BLOCK_FIELDS;
-      const { count, width: W, first } = this.block(stash, rec);
-      const kv = stash.blocks[rec + Block.keyRow] * kvStride + head.kvCol;
-      const scores = stash.probs.subarray(stash.blocks[rec + Block.probs], stash.blocks[rec + Block.probs] + count * W);
-      const qb = this.gather(q, head, first, count);
+      const first = blocks[rec + Block.first];
+      const count = blocks[rec + Block.count];
+      const W = blocks[rec + Block.width];
+      const kv = blocks[rec + Block.keyRow] * kvStride + head.kvCol;
+      const at = (head.base + first) * D;
+      const qb = qc.subarray(at, at + count * D);
+      const scores = stash.probs.subarray(blocks[rec + Block.probs], blocks[rec + Block.probs] + count * W);
       kernels.matmulNT(scores, qb, keys.subarray(kv), count, D, W, false, D, kvStride, W);
-      const lo = stash.lo.subarray(first, first + count);
-      const hi = stash.hi.subarray(first, first + count);
       let softmaxScale = this.scale;
       if (cope !== null) {
-        const table = (): Float32Array => cope.params.cope as Float32Array;
         const scratch = this.growCope(count, cope.positions);
-        stash.blocks[rec + Block.positions] = copeBlockForward(
-          kernels, table, head.tableOff, cope.positions, D, qb, scores, this.scale, this.copeBlock(stash, rec),
+        blocks[rec + Block.positions] = copeBlockForward(
+          kernels, this.table, head.tableOff, cope.positions, D, qb, scores, this.scale, this.copeBlock(stash, first, count, W),
           stash.z, scratch.qe,
         );
         softmaxScale = 1;
       }
-      kernels.maskedSoftmaxForward(scores, scores, lo, hi, softmaxScale, count, W);
-      this.ob = this.workspace.grow(this.ob, count * D);
-      kernels.matmul(this.ob, scores, values.subarray(kv), count, W, D, false, W, kvStride, D);
-      this.scatter(o, this.ob, head, first, count);
+      kernels.maskedSoftmaxForward(
+        scores, scores, stash.lo.subarray(first, first + count), stash.hi.subarray(first, first + count), softmaxScale, count, W,
+      );
+      kernels.matmul(oc.subarray(at, at + count * D), scores, values.subarray(kv), count, W, D, false, W, kvStride, D);
     }
   }
 
   /**
-   * Backward of {@link HeadBlockEngine.forward}. `dGated (rows, H·D)` is the gradient of
-   * the gated outputs `gate·O`, `gates (rows, H)` the gates of head `h`; writes the head's query
-   * gradients into `dQ` (overwritten on its rows) and adds key/value gradients into
-   * `dKeys`/`dValues` (laid out like `keys`).
+   * Backward of {@link HeadBlockEngine.forward}. `dOc` holds the gradient of the head's
+   * outputs on its rows (the gate already applied); writes its query gradients into its
+   * rows of `dQc` (overwritten) and adds key/value gradients into `dKeys`/`dValues`
+   * (laid out like `keys`).
    */
   backward(
     stash: HeadStash,
     head: HeadView,
-    dGated: Float32Array,
-    gates: Float32Array,
-    h: number,
-    heads: number,
-    q: Float32Array,
+    dOc: Float32Array,
+    qc: Float32Array,
     keys: Float32Array,
     values: Float32Array,
-    dQ: Float32Array,
+    dQc: Float32Array,
     dKeys: Float32Array,
     dValues: Float32Array,
   ): void {
     const { kernels, headDim: D, kvStride, cope } = this;
+    const blocks = stash.blocks;
     for (let b = 0; b < stash.blockCount; b++) {
       const rec = b * BLOCK_FIELDS;
-      const { count, width: W, first } = this.block(stash, rec);
-      const kv = stash.blocks[rec + Block.keyRow] * kvStride + head.kvCol;
-      const probs = stash.probs.subarray(stash.blocks[rec + Block.probs], stash.blocks[rec + Block.probs] + count * W);
-      const dOb = this.gatherGated(dGated, gates, h, heads, head, first, count);
-      const qb = this.gather(q, head, first, count);
+      const first = blocks[rec + Block.first];
+      const count = blocks[rec + Block.count];
+      const W = blocks[rec + Block.width];
+      const kv = blocks[rec + Block.keyRow] * kvStride + head.kvCol;
+      const at = (head.base + first) * D;
+      const qb = qc.subarray(at, at + count * D);
+      const dOb = dOc.subarray(at, at + count * D);
+      const dQb = dQc.subarray(at, at + count * D);
+      const probs = stash.probs.subarray(blocks[rec + Block.probs], blocks[rec + Block.probs] + count * W);
       // dV += Pᵀ·dOb, dP = dOb·Vᵀ.
       kernels.matmulTN(dValues.subarray(kv), probs, dOb, W, count, D, true, W, D, kvStride);
       this.dP = this.workspace.grow(this.dP, count * W);
@@ -133,74 +138,34 @@ export class HeadBlockEngine {
       kernels.matmulNT(dP, dOb, values.subarray(kv), count, D, W, false, D, kvStride, W);
       const lo = stash.lo.subarray(first, first + count);
       const hi = stash.hi.subarray(first, first + count);
-      this.dQb = this.workspace.grow(this.dQb, count * D);
       let accumulate = false;
       if (cope !== null) {
         kernels.maskedSoftmaxBackward(dP, probs, dP, lo, hi, 1, count, W);
-        const qeWidth = stash.blocks[rec + Block.positions];
         const scratch = this.growCope(count, cope.positions);
         copeBlockBackward(
-          kernels, () => cope.params.cope as Float32Array, () => cope.grads.cope as Float32Array, head.tableOff, cope.positions, D,
-          qb, dP, this.scale, this.copeBlock(stash, rec), stash.z, qeWidth, this.dQb, scratch,
+          kernels, this.table, this.dTable, head.tableOff, cope.positions, D,
+          qb, dP, this.scale, this.copeBlock(stash, first, count, W), stash.z, blocks[rec + Block.positions], dQb, scratch,
         );
         accumulate = true;
       } else {
         kernels.maskedSoftmaxBackward(dP, probs, dP, lo, hi, this.scale, count, W);
       }
       // dQb (+)= dS·K, dK += dSᵀ·Qb.
-      kernels.matmul(this.dQb, dP, keys.subarray(kv), count, W, D, accumulate, W, kvStride, D);
+      kernels.matmul(dQb, dP, keys.subarray(kv), count, W, D, accumulate, W, kvStride, D);
       kernels.matmulTN(dKeys.subarray(kv), dP, qb, W, count, D, true, W, D, kvStride);
-      this.scatter(dQ, this.dQb, head, first, count);
     }
   }
 
   /** Sizes the CoPE scratch for a block of `count` rows. */
   private growCope(count: number, positions: number): CopeScratch {
     const s = this.copeScratch;
+    if (s.qe.length >= count * positions && s.dqe.length >= count * positions) return s;
     const w = this.workspace;
     this.copeScratch = { qe: w.grow(s.qe, count * positions), dqe: w.grow(s.dqe, count * positions) };
     return this.copeScratch;
   }
 
-  private block(stash: HeadStash, rec: number): { count: number; width: number; first: number } {
-    return { count: stash.blocks[rec + Block.count], width: stash.blocks[rec + Block.width], first: stash.blocks[rec + Block.first] };
-  }
-
-  private copeBlock(stash: HeadStash, rec: number): CopeBlock {
-    const { count, width, first } = this.block(stash, rec);
+  private copeBlock(stash: HeadStash, first: number, count: number, width: number): CopeBlock {
     return { count, width, first, lo: stash.lo, hi: stash.hi, packed: stash.packed };
-  }
-
-  /** `Qb[r] = q[rows[first + r], col … col+D)`, into the engine's `qb` scratch. */
-  private gather(q: Float32Array, head: HeadView, first: number, count: number): Float32Array {
-    const D = this.headDim;
-    const out = (this.qb = this.workspace.grow(this.qb, count * D));
-    for (let r = 0; r < count; r++) {
-      const from = head.rows[first + r] * head.stride + head.col;
-      for (let c = 0; c < D; c++) out[r * D + c] = q[from + c];
-    }
-    return out;
-  }
-
-  /** `dOb[r] = gate · dGated[row, col … col+D)` for `row = rows[first + r]`: the gradient of `O`. */
-  private gatherGated(dGated: Float32Array, gates: Float32Array, h: number, heads: number, head: HeadView, first: number, count: number): Float32Array {
-    const D = this.headDim;
-    const out = (this.dOb = this.workspace.grow(this.dOb, count * D));
-    for (let r = 0; r < count; r++) {
-      const row = head.rows[first + r];
-      const gate = gates[row * heads + h];
-      const from = row * head.stride + head.col;
-      for (let c = 0; c < D; c++) out[r * D + c] = gate * dGated[from + c];
-    }
-    return out;
-  }
-
-  /** `dst[rows[first + r], col … col+D) = block[r]`. */
-  private scatter(dst: Float32Array, block: Float32Array, head: HeadView, first: number, count: number): void {
-    const D = this.headDim;
-    for (let r = 0; r < count; r++) {
-      const to = head.rows[first + r] * head.stride + head.col;
-      for (let c = 0; c < D; c++) dst[to + c] = block[r * D + c];
-    }
   }
 }

@@ -27,8 +27,12 @@ export class AttentionCache {
   private readonly values: Float32Array;
   private filled = 0;
   private chunkRows = 0;
-  /** `(B·n, H·D)` per-append queries, head outputs, gated outputs; `(B·n, d)` output. */
+  /**
+   * `(B·n, H·D)` per-append query scratch and gated outputs, compact queries and head
+   * outputs (see core.ts); `(B·n, d)` output.
+   */
   private q: Float32Array = new Float32Array(0);
+  private qc: Float32Array = new Float32Array(0);
   private o: Float32Array = new Float32Array(0);
   private gated: Float32Array = new Float32Array(0);
   private y: Float32Array = new Float32Array(0);
@@ -79,15 +83,16 @@ export class AttentionCache {
       const w = core.workspace;
       this.chunkRows = rows;
       this.q = w.ensure(this.q, rows * hd);
+      this.qc = w.ensure(this.qc, rows * hd);
       this.o = w.ensure(this.o, rows * hd);
-      this.gated = w.ensure(this.gated, rows * hd);
+      this.gated = w.ensure(this.gated, core.config.outputProjection ? rows * hd : 0);
       this.y = w.ensure(this.y, rows * core.d);
     }
     for (let b = 0; b < this.batch; b++) {
       core.projectKeysValues(x, b * n, n, this.keys, this.values, b * this.capacity + this.filled, this.filled);
     }
     const layout = { rowsPerSeq: n, startPos: this.filled, kvRowsPerSeq: this.capacity };
-    core.forwardHeads(x, routing, layout, this.window, this.keys, this.values, this.q, this.o, this.gated, this.y, this.stashes);
+    core.forwardHeads(x, routing, layout, this.window, this.keys, this.values, this.q, this.qc, this.o, this.gated, this.y, this.stashes);
     this.filled += n;
     return this.y;
   }
@@ -100,7 +105,7 @@ export class AttentionCache {
   /** Returns the cache's buffers to the layer's workspace; the cache is unusable afterwards. */
   free(): void {
     const w = this.core.workspace;
-    for (const buffer of [this.keys, this.values, this.q, this.o, this.gated, this.y]) w.release(buffer);
+    for (const buffer of [this.keys, this.values, this.q, this.qc, this.o, this.gated, this.y]) w.release(buffer);
     for (const stash of this.stashes) releaseStash(stash, w);
     this.filled = this.capacity;
   }
