@@ -1,8 +1,15 @@
 // CoPE kernels (contextual position encoding, SPEC §3): gates, position bias and their
-// backward over a block of banded score rows. Scalar code in float64, like the reference
+// backward over a block of banded score rows. Float64 arithmetic, like the reference
 // backend: the positions are running sums whose order matters (forward, backward and
-// KV-cache decoding must see the same bits), and the per-key table reads are gathers
-// that SIMD would not help. The gain over the TypeScript loops is running in wasm at all.
+// KV-cache decoding must see the same bits), and the per-key table reads are gathers,
+// so keys whose position still moves go one by one. But the gates are σ outputs in
+// [0, 1], so a suffix sum only grows towards the band's first key: once it reaches
+// P − 1 every key below is clamped there, reads the one entry P − 1 with φ = 0, and
+// needs no position at all. At long contexts that is most keys (p ≥ 63 after about 126
+// keys at gates near ½); they run as float64 vectors with the very same operations,
+// and the gates kernel stops summing. Every shortcut checks the inputs that could make
+// it differ (NaN gates, non-finite gradients or table entry) and otherwise falls back
+// to the key-by-key path, so results are bit for bit those of the plain loops.
 // Pointers are byte offsets; `pos` and `dqeRow` are float64 scratch from the caller.
 // Positions are never negative, so ⌊p⌋ is a truncation and ⌈p⌉ = ⌊p⌋ + [φ > 0]: the same
 // values as the reference's floor and ceil without their instructions. A NaN position
@@ -13,51 +20,67 @@
 
 import { sigmoidForward } from './activations';
 
-/** The sum of the `n` gates at `z`, added from the last: the first key's position, bit for bit. */
+/**
+ * A bound on the sum of the `n` gates at `z` (each in [0, 1]), in float32 four lanes at a
+ * time: at least the exact sum. NaN if any gate is NaN. The gates kernel takes the exact
+ * float64 sum only of rows this bound cannot settle.
+ */
 // @ts-ignore: decorator
-@inline function bandTotal(z: usize, n: i32): f64 {
+@inline function totalBound(z: usize, n: i32): f64 {
+  let acc = f32x4.splat(0);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) acc = f32x4.add(acc, v128.load(z + (<usize>j << 2)));
+  let s = <f64>f32x4.extract_lane(acc, 0) + <f64>f32x4.extract_lane(acc, 1) + <f64>f32x4.extract_lane(acc, 2) +
+    <f64>f32x4.extract_lane(acc, 3);
+  for (; j < n; j++) s += <f64>load<f32>(z + (<usize>j << 2));
+  // Each float32 lane add is off by at most 2⁻²⁴ of its lane's total: n·2⁻²⁰ covers them all.
+  return s + s * <f64>n * 9.5367431640625e-7;
+}
+
+/**
+ * The sum of the `n` gates at `z`, added from the last: the first key's position, bit
+ * for bit. Stops once it reaches `last` (the gates are never negative, so the total
+ * does too): every row clamped there reads the same table entries.
+ */
+// @ts-ignore: decorator
+@inline function bandTotal(z: usize, n: i32, last: f64): f64 {
   let acc: f64 = 0;
-  for (let j = n - 1; j >= 0; j--) acc += <f64>load<f32>(z + (<usize>j << 2));
+  for (let j = n - 1; j >= 0 && !(acc >= last); j--) acc += <f64>load<f32>(z + (<usize>j << 2));
   return acc;
 }
 
 /**
- * Packs `σ(x)` of every band into `z`; returns how many table entries the rows read.
- * Two rows' totals are summed interleaved (see copeBiasForward), each in its own order.
+ * Packs `σ(x)` of every band into `z`; returns how many table entries the rows read,
+ * `min(P − 1, ⌈max total⌉) + 1`. A row's exact total is needed only when its float32
+ * bound could raise the running maximum, which after the longest rows is rare; and
+ * none is once the maximum is `P − 1`. Any NaN gate returns 1, as a NaN maximum did.
  */
 export function copeGatesForward(z: usize, x: usize, lo: usize, hi: usize, positions: i32, rows: i32, cols: i32): i32 {
   const last = <f64>(positions - 1);
   let top: f64 = 0;
-  let r = 0;
-  for (; r + 1 < rows; r += 2) {
-    const a0 = load<i32>(lo + (<usize>r << 2));
-    const n0 = load<i32>(hi + (<usize>r << 2)) - a0;
-    const a1 = load<i32>(lo + (<usize>(r + 1) << 2));
-    const n1 = load<i32>(hi + (<usize>(r + 1) << 2)) - a1;
-    const z1 = z + (<usize>n0 << 2);
-    sigmoidForward(z, x + ((<usize>r * <usize>cols + <usize>a0) << 2), n0);
-    sigmoidForward(z1, x + ((<usize>(r + 1) * <usize>cols + <usize>a1) << 2), n1);
-    let acc0: f64 = 0;
-    let acc1: f64 = 0;
-    let j0 = n0 - 1;
-    let j1 = n1 - 1;
-    for (; j0 >= 0 && j1 >= 0; j0--, j1--) {
-      acc0 += <f64>load<f32>(z + (<usize>j0 << 2));
-      acc1 += <f64>load<f32>(z1 + (<usize>j1 << 2));
-    }
-    for (; j0 >= 0; j0--) acc0 += <f64>load<f32>(z + (<usize>j0 << 2));
-    for (; j1 >= 0; j1--) acc1 += <f64>load<f32>(z1 + (<usize>j1 << 2));
-    // An empty band reads nothing: its total 0 leaves `top` as it is.
-    top = max(top, min(last, ceil(min(max(acc0, acc1), last))));
-    z = z1 + (<usize>n1 << 2);
-  }
-  if (r < rows) {
+  let nan = false;
+  for (let r = 0; r < rows; r++) {
     const a = load<i32>(lo + (<usize>r << 2));
     const n = load<i32>(hi + (<usize>r << 2)) - a;
     sigmoidForward(z, x + ((<usize>r * <usize>cols + <usize>a) << 2), n);
-    top = max(top, min(last, ceil(min(bandTotal(z, n), last))));
+    const bound = totalBound(z, n);
+    nan = nan || isNaN(bound);
+    // An empty band bounds at 0, which leaves `top` as it is.
+    if (bound > top && top < last) top = max(top, min(last, ceil(min(bandTotal(z, n, last), last))));
+    z += <usize>n << 2;
   }
-  return <i32>top + 1;
+  return nan ? 1 : <i32>top + 1;
+}
+
+/** Whether all `n` floats at `x` are finite (neither NaN nor infinite). */
+function allFinite(x: usize, n: i32): bool {
+  const inf = f32x4.splat(Infinity);
+  let ok = i32x4.splat(-1);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) ok = v128.and(ok, f32x4.lt(f32x4.abs(v128.load(x + (<usize>j << 2))), inf));
+  let all = i32x4.all_true(ok);
+  for (; j < n; j++) all = all && abs(load<f32>(x + (<usize>j << 2))) < Infinity;
+  return all;
 }
 
 /** Biases key `j` of a row at position `acc` (see copeBiasForward). */
@@ -72,9 +95,46 @@ export function copeGatesForward(z: usize, x: usize, lo: usize, hi: usize, posit
   store<f32>(o, <f32>(<f64>load<f32>(o) * s + bias));
 }
 
-/** Biases keys `j … 0` of one row, continuing its running position `acc`. */
-// @ts-ignore: decorator
-@inline function biasRest(row: usize, e: usize, z: usize, j: i32, acc: f64, last: f64, s: f64): void {
+/**
+ * `x = scale·x + c` on the `n` keys at `row`, in float64 like {@link biasKey}: the keys
+ * whose position is clamped at `P − 1` all read the one bias `c`.
+ */
+function biasClamped(row: usize, n: i32, s: f64, c: f64): void {
+  const sv = f64x2.splat(s);
+  const cv = f64x2.splat(c);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const o = row + (<usize>j << 2);
+    const v = v128.load(o);
+    const a = f64x2.add(f64x2.mul(f64x2.promote_low_f32x4(v), sv), cv);
+    const b = f64x2.add(f64x2.mul(f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)), sv), cv);
+    v128.store(o, v128.shuffle<f32>(f32x4.demote_f64x2_zero(a), f32x4.demote_f64x2_zero(b), 0, 1, 4, 5));
+  }
+  for (; j < n; j++) {
+    const o = row + (<usize>j << 2);
+    store<f32>(o, <f32>(<f64>load<f32>(o) * s + c));
+  }
+}
+
+/**
+ * Biases keys `j … 0` of one row, continuing its running position `acc`. Once `acc`
+ * reaches `P − 1` every lower key is clamped there too (gates are never negative), so
+ * those keys take {@link biasClamped}, unless a NaN gate among them would make their
+ * positions NaN: then they go on one by one.
+ */
+function biasRest(row: usize, e: usize, z: usize, j: i32, acc: f64, last: f64, s: f64): void {
+  for (; j >= 0 && !(acc >= last); j--) {
+    acc += <f64>load<f32>(z + (<usize>j << 2));
+    biasKey(row, e, j, acc, last, s);
+  }
+  if (j < 0) return;
+  if (allFinite(z, j + 1)) {
+    // biasKey at p = P − 1: φ = 0, both entries the last one.
+    const q = <f64>load<f32>(e + (<usize>(<i32>last) << 2));
+    const phi: f64 = 0;
+    biasClamped(row, j + 1, s, (1 - phi) * q + phi * q);
+    return;
+  }
   for (; j >= 0; j--) {
     acc += <f64>load<f32>(z + (<usize>j << 2));
     biasKey(row, e, j, acc, last, s);
@@ -83,7 +143,8 @@ export function copeGatesForward(z: usize, x: usize, lo: usize, hi: usize, posit
 
 /**
  * `scores = scale·scores + (1 − φ)·qe[⌊p⌋] + φ·qe[⌈p⌉]` on every band. One descending
- * pass per row: each key's position is the running sum at that key, so none is stored.
+ * pass per row: each key's position is the running sum at that key, so none is stored;
+ * the pass stops where the sum clamps (see biasRest).
  * Rows go in pairs whose two running sums interleave: a single sum is a chain of
  * dependent adds that leaves the core mostly idle. Each row still adds in its own order,
  * so a row gets the same bits alone or beside any other.
@@ -108,7 +169,7 @@ export function copeBiasForward(
     let acc1: f64 = 0;
     let j0 = n0 - 1;
     let j1 = n1 - 1;
-    for (; j0 >= 0 && j1 >= 0; j0--, j1--) {
+    for (; j0 >= 0 && j1 >= 0 && !(acc0 >= last) && !(acc1 >= last); j0--, j1--) {
       acc0 += <f64>load<f32>(z + (<usize>j0 << 2));
       acc1 += <f64>load<f32>(z1 + (<usize>j1 << 2));
       biasKey(row0, e0, j0, acc0, last, s);
@@ -153,27 +214,65 @@ export function copeBiasForward(
   return acc;
 }
 
-/** Writes the suffix sums of two rows' gates (`n0` at `z0`, `n1` at `z1`) into `pos0`, `pos1`, interleaved. */
-// @ts-ignore: decorator
-@inline function pairPositions(pos0: usize, z0: usize, n0: i32, pos1: usize, z1: usize, n1: i32): void {
-  let acc0: f64 = 0;
-  let acc1: f64 = 0;
-  let j0 = n0 - 1;
-  let j1 = n1 - 1;
-  for (; j0 >= 0 && j1 >= 0; j0--, j1--) {
-    acc0 += <f64>load<f32>(z0 + (<usize>j0 << 2));
-    acc1 += <f64>load<f32>(z1 + (<usize>j1 << 2));
-    store<f64>(pos0 + (<usize>j0 << 3), acc0);
-    store<f64>(pos1 + (<usize>j1 << 3), acc1);
+/**
+ * Continues a row's suffix sums `acc` into `pos` from key `j` down until they reach
+ * `P − 1`, and returns how many keys are left below, all clamped there (gates are
+ * never negative): {@link backClamped} takes them. It is 0 (and every position stored)
+ * where that shortcut would not give the same bits: a NaN gate below, a non-finite
+ * gradient `row` there or a non-finite last table entry `*qLast`.
+ */
+function clampedKeys(pos: usize, z: usize, j: i32, acc: f64, last: f64, row: usize, qLast: usize): i32 {
+  for (; j >= 0 && !(acc >= last); j--) {
+    acc += <f64>load<f32>(z + (<usize>j << 2));
+    store<f64>(pos + (<usize>j << 3), acc);
   }
-  for (; j0 >= 0; j0--) {
-    acc0 += <f64>load<f32>(z0 + (<usize>j0 << 2));
-    store<f64>(pos0 + (<usize>j0 << 3), acc0);
+  if (j < 0) return 0;
+  if (allFinite(z, j + 1) && allFinite(row, j + 1) && abs(load<f32>(qLast)) < Infinity) return j + 1;
+  for (; j >= 0; j--) {
+    acc += <f64>load<f32>(z + (<usize>j << 2));
+    store<f64>(pos + (<usize>j << 3), acc);
   }
-  for (; j1 >= 0; j1--) {
-    acc1 += <f64>load<f32>(z1 + (<usize>j1 << 2));
-    store<f64>(pos1 + (<usize>j1 << 3), acc1);
+  return 0;
+}
+
+/**
+ * {@link backKey} on a row's first `n` keys, all at position `P − 1` (see
+ * {@link clampedKeys}): φ = 0, so each adds `g` (and `g·0`) to entry `P − 1` of its copy,
+ * at `lp` and `lp + half`, and leaves the prefix sum at +0 (finite gradients and table):
+ * `dS = g·scale + 0·s·(1 − s)`. Two keys per float64 vector, the even one in lane 0.
+ */
+function backClamped(row: usize, z: usize, lp: usize, half: usize, n: i32, sc: f64): void {
+  const zero = f64x2.splat(0);
+  const one = f64x2.splat(1);
+  const sv = f64x2.splat(sc);
+  let acc = f64x2.replace_lane(f64x2.splat(load<f64>(lp)), 1, load<f64>(lp + half));
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const o = row + (<usize>j << 2);
+    const g = v128.load(o);
+    const s = v128.load(z + (<usize>j << 2));
+    const ga = f64x2.promote_low_f32x4(g);
+    const gb = f64x2.promote_low_f32x4(v128.shuffle<f32>(g, g, 2, 3, 0, 1));
+    const sa = f64x2.promote_low_f32x4(s);
+    const sb = f64x2.promote_low_f32x4(v128.shuffle<f32>(s, s, 2, 3, 0, 1));
+    acc = f64x2.add(f64x2.add(acc, ga), f64x2.mul(ga, zero));
+    acc = f64x2.add(f64x2.add(acc, gb), f64x2.mul(gb, zero));
+    const da = f64x2.add(f64x2.mul(ga, sv), f64x2.mul(f64x2.mul(zero, sa), f64x2.sub(one, sa)));
+    const db = f64x2.add(f64x2.mul(gb, sv), f64x2.mul(f64x2.mul(zero, sb), f64x2.sub(one, sb)));
+    v128.store(o, v128.shuffle<f32>(f32x4.demote_f64x2_zero(da), f32x4.demote_f64x2_zero(db), 0, 1, 4, 5));
   }
+  let even = f64x2.extract_lane(acc, 0);
+  let odd = f64x2.extract_lane(acc, 1);
+  for (; j < n; j++) {
+    const o = row + (<usize>j << 2);
+    const g = <f64>load<f32>(o);
+    const s = <f64>load<f32>(z + (<usize>j << 2));
+    if (j & 1) odd = odd + g + g * 0;
+    else even = even + g + g * 0;
+    store<f32>(o, <f32>(g * sc + 0 * s * (1 - s)));
+  }
+  store<f64>(lp, even);
+  store<f64>(lp + half, odd);
 }
 
 /** Writes a row's `q·E` gradient, the sum of its two float64 copies, as float32. */
@@ -191,7 +290,8 @@ export function copeBiasForward(
  * rows' `q·E` gradients in two copies each (`4·width` float64): neighbouring keys mostly
  * hit the same entries, and alternating copies halves the chain of dependent
  * read-modify-writes through memory. Rows go in pairs, interleaved as in the forward;
- * each row's arithmetic is its own.
+ * each row's arithmetic is its own. A row's clamped keys come first in the ascending
+ * pass (see clampedKeys, backClamped); only the rest need stored positions.
  */
 export function copeBiasBackward(
   dScores: usize, dqe: usize, z: usize, qe: usize, lo: usize, hi: usize, scale: f32, positions: i32, width: i32,
@@ -209,24 +309,39 @@ export function copeBiasBackward(
     const a1 = pair ? load<i32>(lo + (<usize>(r + 1) << 2)) : 0;
     const n1 = pair ? load<i32>(hi + (<usize>(r + 1) << 2)) - a1 : 0;
     const z1 = z + (<usize>n0 << 2);
-    pairPositions(pos, z, n0, pos1, z1, n1);
     const row0 = dScores + ((<usize>r * <usize>cols + <usize>a0) << 2);
     const row1 = dScores + ((<usize>(r + 1) * <usize>cols + <usize>a1) << 2);
     const e0 = qe + ((<usize>r * <usize>width) << 2);
     const e1 = e0 + (<usize>width << 2);
+    // Suffix sums, the two rows' chains interleaved, each down to where it clamps.
+    let u0: f64 = 0;
+    let u1: f64 = 0;
+    let i0 = n0 - 1;
+    let i1 = n1 - 1;
+    for (; i0 >= 0 && i1 >= 0 && !(u0 >= last) && !(u1 >= last); i0--, i1--) {
+      u0 += <f64>load<f32>(z + (<usize>i0 << 2));
+      u1 += <f64>load<f32>(z1 + (<usize>i1 << 2));
+      store<f64>(pos + (<usize>i0 << 3), u0);
+      store<f64>(pos1 + (<usize>i1 << 3), u1);
+    }
+    const k0 = clampedKeys(pos, z, i0, u0, last, row0, e0 + (<usize>(positions - 1) << 2));
+    const k1 = clampedKeys(pos1, z1, i1, u1, last, row1, e1 + (<usize>(positions - 1) << 2));
     memory.fill(dqeRow, 0, half << 2);
+    const at = <usize>(positions - 1) << 3;
+    if (k0 > 0) backClamped(row0, z, dqeRow + at, half, k0, sc);
+    if (k1 > 0) backClamped(row1, z1, dqeRow1 + at, half, k1, sc);
     // z_m collects the position gradients of every key j ≤ m (p_j sums z_m for m ≥ j):
     // a running prefix sum in the same ascending pass. float32 roundings as in the reference.
     let acc0: f64 = 0;
     let acc1: f64 = 0;
-    let j = 0;
-    const both = min(n0, n1);
-    for (; j < both; j++) {
-      acc0 = backKey(row0, e0, z, pos, dqeRow, half, j, acc0, last, sc);
-      acc1 = backKey(row1, e1, z1, pos1, dqeRow1, half, j, acc1, last, sc);
+    let j0 = k0;
+    let j1 = k1;
+    for (; j0 < n0 && j1 < n1; j0++, j1++) {
+      acc0 = backKey(row0, e0, z, pos, dqeRow, half, j0, acc0, last, sc);
+      acc1 = backKey(row1, e1, z1, pos1, dqeRow1, half, j1, acc1, last, sc);
     }
-    for (let k = j; k < n0; k++) acc0 = backKey(row0, e0, z, pos, dqeRow, half, k, acc0, last, sc);
-    for (let k = j; k < n1; k++) acc1 = backKey(row1, e1, z1, pos1, dqeRow1, half, k, acc1, last, sc);
+    for (; j0 < n0; j0++) acc0 = backKey(row0, e0, z, pos, dqeRow, half, j0, acc0, last, sc);
+    for (; j1 < n1; j1++) acc1 = backKey(row1, e1, z1, pos1, dqeRow1, half, j1, acc1, last, sc);
     const d0 = dqe + ((<usize>r * <usize>width) << 2);
     storeDqe(d0, dqeRow, half, width);
     if (pair) storeDqe(d0 + (<usize>width << 2), dqeRow1, half, width);
