@@ -19,6 +19,7 @@
 // gradient does (see copeBiasBackward); each is deterministic.
 
 import { sigmoidForward } from './activations';
+import { zeroFloats } from './math';
 
 /**
  * A bound on the sum of the `n` gates at `z` (each in [0, 1]), in float32 four lanes at a
@@ -169,6 +170,14 @@ export function copeBiasForward(
     let acc1: f64 = 0;
     let j0 = n0 - 1;
     let j1 = n1 - 1;
+    // After m keys a sum is at most m (gates are at most 1): the first P − 1 keys from
+    // the end cannot clamp, so they go without the test.
+    for (const stop = n0 - min(min(n0, n1), positions - 1); j0 >= stop; j0--, j1--) {
+      acc0 += <f64>load<f32>(z + (<usize>j0 << 2));
+      acc1 += <f64>load<f32>(z1 + (<usize>j1 << 2));
+      biasKey(row0, e0, j0, acc0, last, s);
+      biasKey(row1, e1, j1, acc1, last, s);
+    }
     for (; j0 >= 0 && j1 >= 0 && !(acc0 >= last) && !(acc1 >= last); j0--, j1--) {
       acc0 += <f64>load<f32>(z + (<usize>j0 << 2));
       acc1 += <f64>load<f32>(z1 + (<usize>j1 << 2));
@@ -313,11 +322,18 @@ export function copeBiasBackward(
     const row1 = dScores + ((<usize>(r + 1) * <usize>cols + <usize>a1) << 2);
     const e0 = qe + ((<usize>r * <usize>width) << 2);
     const e1 = e0 + (<usize>width << 2);
-    // Suffix sums, the two rows' chains interleaved, each down to where it clamps.
+    // Suffix sums, the two rows' chains interleaved, each down to where it clamps (the
+    // first P − 1 keys untested, as in the forward).
     let u0: f64 = 0;
     let u1: f64 = 0;
     let i0 = n0 - 1;
     let i1 = n1 - 1;
+    for (const stop = n0 - min(min(n0, n1), positions - 1); i0 >= stop; i0--, i1--) {
+      u0 += <f64>load<f32>(z + (<usize>i0 << 2));
+      u1 += <f64>load<f32>(z1 + (<usize>i1 << 2));
+      store<f64>(pos + (<usize>i0 << 3), u0);
+      store<f64>(pos1 + (<usize>i1 << 3), u1);
+    }
     for (; i0 >= 0 && i1 >= 0 && !(u0 >= last) && !(u1 >= last); i0--, i1--) {
       u0 += <f64>load<f32>(z + (<usize>i0 << 2));
       u1 += <f64>load<f32>(z1 + (<usize>i1 << 2));
@@ -326,7 +342,7 @@ export function copeBiasBackward(
     }
     const k0 = clampedKeys(pos, z, i0, u0, last, row0, e0 + (<usize>(positions - 1) << 2));
     const k1 = clampedKeys(pos1, z1, i1, u1, last, row1, e1 + (<usize>(positions - 1) << 2));
-    memory.fill(dqeRow, 0, half << 2);
+    zeroFloats(dqeRow, width << 3); // four float64 copies of `width` entries
     const at = <usize>(positions - 1) << 3;
     if (k0 > 0) backClamped(row0, z, dqeRow + at, half, k0, sc);
     if (k1 > 0) backClamped(row1, z1, dqeRow1 + at, half, k1, sc);

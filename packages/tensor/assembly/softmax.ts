@@ -1,7 +1,7 @@
 // Row softmax, log-softmax and masked cross-entropy. Rows are max-subtracted before
 // exponentiating; a NaN anywhere in a row makes its max NaN and so the whole row NaN.
 
-import { expv, exps, hsum, shiftMax } from './math';
+import { expv, exps, hsum, shiftMax, zeroFloats } from './math';
 
 /** Writes `exp(x − mx)` of a row to `out` and returns its sum. `out` may alias `x`. */
 function expShifted(out: usize, x: usize, mx: f32, n: i32): f32 {
@@ -115,8 +115,8 @@ export function maskedSoftmaxForward(out: usize, x: usize, lo: usize, hi: usize,
       const sum = expScaled(out + start, x + start, scale, shiftMax(x + start, b - a), b - a);
       affine(out + start, 1 / sum, 0, b - a);
     }
-    memory.fill(out, 0, start);
-    memory.fill(out + (<usize>b << 2), 0, <usize>(cols - b) << 2);
+    zeroFloats(out, a);
+    zeroFloats(out + (<usize>b << 2), cols - b);
   }
 }
 
@@ -140,8 +140,8 @@ export function maskedSoftmaxBackward(dx: usize, y: usize, dy: usize, lo: usize,
       const o = start + (<usize>j << 2);
       store<f32>(dx + o, load<f32>(y + o) * (load<f32>(dy + o) - d) * scale);
     }
-    memory.fill(dx, 0, start);
-    memory.fill(dx + (<usize>b << 2), 0, <usize>(cols - b) << 2);
+    zeroFloats(dx, a);
+    zeroFloats(dx + (<usize>b << 2), cols - b);
   }
 }
 
