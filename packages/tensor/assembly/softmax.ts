@@ -1,6 +1,7 @@
 // Row softmax, log-softmax and masked cross-entropy. Rows are max-subtracted before
 // exponentiating; a NaN anywhere in a row makes its max NaN and so the whole row NaN.
 
+import { scale as scaleRow } from './elementwise';
 import { expv, exps, hsum, shiftMax, zeroFloats } from './math';
 
 /** Writes `exp(x − mx)` of a row to `out` and returns its sum. `out` may alias `x`. */
@@ -112,8 +113,12 @@ export function maskedSoftmaxForward(out: usize, x: usize, lo: usize, hi: usize,
     const b = load<i32>(hi + (<usize>r << 2));
     const start = <usize>a << 2;
     if (b > a) {
-      const sum = expScaled(out + start, x + start, scale, shiftMax(x + start, b - a), b - a);
-      affine(out + start, 1 / sum, 0, b - a);
+      // With scale 1 (CoPE has scaled already) `x·1 − 1·max` is `x − max`: the same bits
+      // without the multiply. The exponentials are ≥ +0, so `e·(1/Σ)` needs no `+ 0`.
+      const n = b - a;
+      const mx = shiftMax(x + start, n);
+      const sum = scale == 1 ? expShifted(out + start, x + start, mx, n) : expScaled(out + start, x + start, scale, mx, n);
+      scaleRow(out + start, out + start, 1 / sum, n);
     }
     zeroFloats(out, a);
     zeroFloats(out + (<usize>b << 2), cols - b);
