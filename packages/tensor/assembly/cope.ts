@@ -223,6 +223,67 @@ export function copeBiasForward(
   return acc;
 }
 
+/** Two f32 at `a` and `b` as the float64 lanes [a, b]. */
+// @ts-ignore: decorator
+@inline function pairF32(a: usize, b: usize): v128 {
+  return f64x2.promote_low_f32x4(v128.load32_lane(b, v128.load32_zero(a), 1));
+}
+
+/** Rounds both float64 lanes to float32 and back, like `<f64>(<f32>x)`. */
+// @ts-ignore: decorator
+@inline function roundF32(x: v128): v128 {
+  return f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(x));
+}
+
+/**
+ * {@link backKey} on key `j0` of row 0 and key `j1` of row 1 at once, one row per
+ * float64 lane: the very operations of backKey lane by lane (`pmin(u, P − 1)` is its
+ * select, NaN included), so each row keeps its own bits, in about half the
+ * instructions. The `q·E` gradients stay scalar read-modify-writes, in backKey's order
+ * within each row; the rows write apart. Returns both prefix sums.
+ */
+// @ts-ignore: decorator
+@inline function backPair(
+  row0: usize, row1: usize, e0: usize, e1: usize, z0: usize, z1: usize, pos0: usize, pos1: usize, d0: usize, d1: usize,
+  half: usize, j0: i32, j1: i32, acc: v128, lastv: v128, scv: v128,
+): v128 {
+  const zero = f64x2.splat(0);
+  const one = f64x2.splat(1);
+  const u = v128.load64_lane(pos1 + (<usize>j1 << 3), v128.load64_zero(pos0 + (<usize>j0 << 3)), 1);
+  const p = f64x2.pmin(u, lastv);
+  const low = i32x4.trunc_sat_f64x2_s_zero(p);
+  const phi = f64x2.sub(p, f64x2.convert_low_i32x4_s(low));
+  const step = f64x2.gt(phi, zero);
+  const low0 = <usize>i32x4.extract_lane(low, 0);
+  const low1 = <usize>i32x4.extract_lane(low, 1);
+  const step0 = <usize>(i32x4.extract_lane(step, 0) & 1);
+  const step1 = <usize>(i32x4.extract_lane(step, 2) & 1);
+  const o0 = row0 + (<usize>j0 << 2);
+  const o1 = row1 + (<usize>j1 << 2);
+  const g = pairF32(o0, o1);
+  const wl = f64x2.mul(g, f64x2.sub(one, phi));
+  const wh = f64x2.mul(g, phi);
+  const lp0 = d0 + (<usize>(j0 & 1) * half) + (low0 << 3);
+  const hp0 = lp0 + (step0 << 3);
+  store<f64>(lp0, load<f64>(lp0) + f64x2.extract_lane(wl, 0));
+  store<f64>(hp0, load<f64>(hp0) + f64x2.extract_lane(wh, 0));
+  const lp1 = d1 + (<usize>(j1 & 1) * half) + (low1 << 3);
+  const hp1 = lp1 + (step1 << 3);
+  store<f64>(lp1, load<f64>(lp1) + f64x2.extract_lane(wl, 1));
+  store<f64>(hp1, load<f64>(hp1) + f64x2.extract_lane(wh, 1));
+  const at0 = e0 + (low0 << 2);
+  const at1 = e1 + (low1 << 2);
+  const slope = f64x2.sub(pairF32(at0 + (step0 << 2), at1 + (step1 << 2)), pairF32(at0, at1));
+  // Past the clamp the position no longer moves with the gates.
+  acc = f64x2.add(acc, v128.bitselect(zero, roundF32(f64x2.mul(g, slope)), f64x2.gt(u, lastv)));
+  const s = pairF32(z0 + (<usize>j0 << 2), z1 + (<usize>j1 << 2));
+  const gate = roundF32(f64x2.mul(f64x2.mul(roundF32(acc), s), f64x2.sub(one, s)));
+  const out = f32x4.demote_f64x2_zero(f64x2.add(f64x2.mul(g, scv), gate));
+  v128.store32_lane(o0, out, 0);
+  v128.store32_lane(o1, out, 1);
+  return acc;
+}
+
 /**
  * Continues a row's suffix sums `acc` into `pos` from key `j` down until they reach
  * `P − 1`, and returns how many keys are left below, all clamped there (gates are
@@ -287,7 +348,12 @@ function backClamped(row: usize, z: usize, lp: usize, half: usize, n: i32, sc: f
 /** Writes a row's `q·E` gradient, the sum of its two float64 copies, as float32. */
 // @ts-ignore: decorator
 @inline function storeDqe(d: usize, dqeRow: usize, half: usize, width: i32): void {
-  for (let p = 0; p < width; p++) {
+  let p = 0;
+  for (; p + 2 <= width; p += 2) {
+    const q = dqeRow + (<usize>p << 3);
+    v128.store64_lane(d + (<usize>p << 2), f32x4.demote_f64x2_zero(f64x2.add(v128.load(q), v128.load(q + half))), 0);
+  }
+  if (p < width) {
     const q = dqeRow + (<usize>p << 3);
     store<f32>(d + (<usize>p << 2), <f32>(load<f64>(q) + load<f64>(q + half)));
   }
@@ -311,6 +377,8 @@ export function copeBiasBackward(
   const half = <usize>width << 3;
   const pos1 = pos + (<usize>cols << 3);
   const dqeRow1 = dqeRow + (half << 1);
+  const lastv = f64x2.splat(last);
+  const scv = f64x2.splat(sc);
   for (let r = 0; r < rows; r += 2) {
     const pair = r + 1 < rows;
     const a0 = load<i32>(lo + (<usize>r << 2));
@@ -348,16 +416,15 @@ export function copeBiasBackward(
     if (k1 > 0) backClamped(row1, z1, dqeRow1 + at, half, k1, sc);
     // z_m collects the position gradients of every key j ≤ m (p_j sums z_m for m ≥ j):
     // a running prefix sum in the same ascending pass. float32 roundings as in the reference.
-    let acc0: f64 = 0;
-    let acc1: f64 = 0;
-    let j0 = k0;
-    let j1 = k1;
-    for (; j0 < n0 && j1 < n1; j0++, j1++) {
-      acc0 = backKey(row0, e0, z, pos, dqeRow, half, j0, acc0, last, sc);
-      acc1 = backKey(row1, e1, z1, pos1, dqeRow1, half, j1, acc1, last, sc);
+    const both = min(n0 - k0, n1 - k1);
+    let acc = f64x2.splat(0);
+    for (let i = 0; i < both; i++) {
+      acc = backPair(row0, row1, e0, e1, z, z1, pos, pos1, dqeRow, dqeRow1, half, k0 + i, k1 + i, acc, lastv, scv);
     }
-    for (; j0 < n0; j0++) acc0 = backKey(row0, e0, z, pos, dqeRow, half, j0, acc0, last, sc);
-    for (; j1 < n1; j1++) acc1 = backKey(row1, e1, z1, pos1, dqeRow1, half, j1, acc1, last, sc);
+    let acc0 = f64x2.extract_lane(acc, 0);
+    let acc1 = f64x2.extract_lane(acc, 1);
+    for (let j = k0 + both; j < n0; j++) acc0 = backKey(row0, e0, z, pos, dqeRow, half, j, acc0, last, sc);
+    for (let j = k1 + both; j < n1; j++) acc1 = backKey(row1, e1, z1, pos1, dqeRow1, half, j, acc1, last, sc);
     const d0 = dqe + ((<usize>r * <usize>width) << 2);
     storeDqe(d0, dqeRow, half, width);
     if (pair) storeDqe(d0 + (<usize>width << 2), dqeRow1, half, width);
