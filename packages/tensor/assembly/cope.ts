@@ -1,25 +1,27 @@
-// CoPE kernels (contextual position encoding, SPEC §3): gates, position bias and their
-// backward over a block of banded score rows. Float64 arithmetic, like the reference
-// backend: the positions are running sums whose order matters (forward, backward and
-// KV-cache decoding must see the same bits), and the per-key table reads are gathers,
-// so keys whose position still moves go one by one. But the gates are σ outputs in
-// [0, 1], so a suffix sum only grows towards the band's first key: once it reaches
-// P − 1 every key below is clamped there, reads the one entry P − 1 with φ = 0, and
-// needs no position at all. At long contexts that is most keys (p ≥ 63 after about 126
-// keys at gates near ½); they run as float64 vectors with the very same operations,
-// and the gates kernel stops summing. Every shortcut checks the inputs that could make
-// it differ (NaN gates, non-finite gradients or table entry) and otherwise falls back
-// to the key-by-key path, so results are bit for bit those of the plain loops.
-// Pointers are byte offsets; `pos` and `dqeRow` are float64 scratch from the caller.
-// Positions are never negative, so ⌊p⌋ is a truncation and ⌈p⌉ = ⌊p⌋ + [φ > 0]: the same
-// values as the reference's floor and ceil without their instructions. A NaN position
-// (from a NaN score) truncates to entry 0 (saturating conversion), so it never indexes
-// past a table row or the scratch; its outputs are NaN all the same. Results differ
-// from the reference in the last bits only where the summation order of the `q·E`
-// gradient does (see copeBiasBackward); each is deterministic.
+// CoPE kernels (contextual position encoding, SPEC §3): gates and position bias over a
+// block of banded score rows; the backward is in cope-backward.ts. Float64 arithmetic,
+// like the reference backend: the positions are running sums whose order matters
+// (forward, backward and KV-cache decoding must see the same bits), and the per-key
+// table reads are gathers. Two things make it fast without changing a bit:
+// - The gates are σ outputs in [0, 1], so a suffix sum only grows towards the band's
+//   first key: once it reaches P − 1 every key below is clamped there, reads the one
+//   entry P − 1 with φ = 0 and needs no position. At long contexts that is most keys
+//   (p ≥ 63 after about 126 keys at gates near ½); they run as float64 vectors with
+//   the very same operations, and the gates kernel stops summing. Each shortcut checks
+//   the inputs that could make it differ (NaN gates; in the backward non-finite
+//   gradients or table entry) and otherwise takes the key-by-key path.
+// - Keys whose position still moves go a row pair at a time, one row per float64 lane:
+//   the same operations lane by lane, so each row keeps its own bits, in about half the
+//   instructions of two scalar keys.
+// Pointers are byte offsets. Positions are never negative, so ⌊p⌋ is a truncation and
+// ⌈p⌉ = ⌊p⌋ + [φ > 0]: the same values as the reference's floor and ceil without their
+// instructions. A NaN position (from a NaN score) truncates to entry 0 (saturating
+// conversion), so it never indexes past a table row or the scratch; its outputs are NaN
+// all the same. Results differ from the reference in the last bits only where the
+// summation order of the `q·E` gradient does (see copeBiasBackward); each is
+// deterministic.
 
 import { sigmoidForward } from './activations';
-import { zeroFloats } from './math';
 
 /**
  * A bound on the sum of the `n` gates at `z` (each in [0, 1]), in float32 four lanes at a
@@ -74,7 +76,7 @@ export function copeGatesForward(z: usize, x: usize, lo: usize, hi: usize, posit
 }
 
 /** Whether all `n` floats at `x` are finite (neither NaN nor infinite). */
-function allFinite(x: usize, n: i32): bool {
+export function allFinite(x: usize, n: i32): bool {
   const inf = f32x4.splat(Infinity);
   let ok = i32x4.splat(-1);
   let j = 0;
@@ -82,6 +84,12 @@ function allFinite(x: usize, n: i32): bool {
   let all = i32x4.all_true(ok);
   for (; j < n; j++) all = all && abs(load<f32>(x + (<usize>j << 2))) < Infinity;
   return all;
+}
+
+/** Two f32 at `a` and `b` as the float64 lanes [a, b]. */
+// @ts-ignore: decorator
+@inline export function pairF32(a: usize, b: usize): v128 {
+  return f64x2.promote_low_f32x4(v128.load32_lane(b, v128.load32_zero(a), 1));
 }
 
 /** Biases key `j` of a row at position `acc` (see copeBiasForward). */
@@ -94,6 +102,29 @@ function allFinite(x: usize, n: i32): bool {
   const bias = (1 - phi) * <f64>load<f32>(at) + phi * <f64>load<f32>(at + (<usize>(phi > 0) << 2));
   const o = row + (<usize>j << 2);
   store<f32>(o, <f32>(<f64>load<f32>(o) * s + bias));
+}
+
+/**
+ * {@link biasKey} on key `j0` of row 0 and key `j1` of row 1 at position lanes `acc`,
+ * one row per float64 lane with the same operations (`pmin(acc, P − 1)` is its select,
+ * NaN included): each row keeps its own bits.
+ */
+// @ts-ignore: decorator
+@inline function biasPair(row0: usize, row1: usize, e0: usize, e1: usize, j0: i32, j1: i32, acc: v128, lastv: v128, sv: v128): void {
+  const p = f64x2.pmin(acc, lastv);
+  const low = i32x4.trunc_sat_f64x2_s_zero(p);
+  const phi = f64x2.sub(p, f64x2.convert_low_i32x4_s(low));
+  const step = f64x2.gt(phi, f64x2.splat(0));
+  const at0 = e0 + (<usize>i32x4.extract_lane(low, 0) << 2);
+  const at1 = e1 + (<usize>i32x4.extract_lane(low, 1) << 2);
+  const hi0 = at0 + (<usize>(i32x4.extract_lane(step, 0) & 1) << 2);
+  const hi1 = at1 + (<usize>(i32x4.extract_lane(step, 2) & 1) << 2);
+  const bias = f64x2.add(f64x2.mul(f64x2.sub(f64x2.splat(1), phi), pairF32(at0, at1)), f64x2.mul(phi, pairF32(hi0, hi1)));
+  const o0 = row0 + (<usize>j0 << 2);
+  const o1 = row1 + (<usize>j1 << 2);
+  const out = f32x4.demote_f64x2_zero(f64x2.add(f64x2.mul(pairF32(o0, o1), sv), bias));
+  v128.store32_lane(o0, out, 0);
+  v128.store32_lane(o1, out, 1);
 }
 
 /**
@@ -146,15 +177,18 @@ function biasRest(row: usize, e: usize, z: usize, j: i32, acc: f64, last: f64, s
  * `scores = scale·scores + (1 − φ)·qe[⌊p⌋] + φ·qe[⌈p⌉]` on every band. One descending
  * pass per row: each key's position is the running sum at that key, so none is stored;
  * the pass stops where the sum clamps (see biasRest).
- * Rows go in pairs whose two running sums interleave: a single sum is a chain of
- * dependent adds that leaves the core mostly idle. Each row still adds in its own order,
- * so a row gets the same bits alone or beside any other.
+ * Rows go in pairs whose two running sums are the lanes of one float64 vector: a single
+ * sum is a chain of dependent adds that leaves the core mostly idle, and the pair's
+ * per-key work takes half the instructions (see biasPair). Each row still adds in its
+ * own order, so a row gets the same bits alone or beside any other.
  */
 export function copeBiasForward(
   scores: usize, z: usize, qe: usize, lo: usize, hi: usize, scale: f32, positions: i32, width: i32, rows: i32, cols: i32,
 ): void {
   const last = <f64>(positions - 1);
   const s = <f64>scale;
+  const lastv = f64x2.splat(last);
+  const sv = f64x2.splat(s);
   let r = 0;
   for (; r + 1 < rows; r += 2) {
     const a0 = load<i32>(lo + (<usize>r << 2));
@@ -166,268 +200,27 @@ export function copeBiasForward(
     const e0 = qe + ((<usize>r * <usize>width) << 2);
     const e1 = e0 + (<usize>width << 2);
     const z1 = z + (<usize>n0 << 2);
-    let acc0: f64 = 0;
-    let acc1: f64 = 0;
+    // The two running sums are the lanes of `acc`.
+    let acc = f64x2.splat(0);
     let j0 = n0 - 1;
     let j1 = n1 - 1;
     // After m keys a sum is at most m (gates are at most 1): the first P − 1 keys from
     // the end cannot clamp, so they go without the test.
     for (const stop = n0 - min(min(n0, n1), positions - 1); j0 >= stop; j0--, j1--) {
-      acc0 += <f64>load<f32>(z + (<usize>j0 << 2));
-      acc1 += <f64>load<f32>(z1 + (<usize>j1 << 2));
-      biasKey(row0, e0, j0, acc0, last, s);
-      biasKey(row1, e1, j1, acc1, last, s);
+      acc = f64x2.add(acc, pairF32(z + (<usize>j0 << 2), z1 + (<usize>j1 << 2)));
+      biasPair(row0, row1, e0, e1, j0, j1, acc, lastv, sv);
     }
-    for (; j0 >= 0 && j1 >= 0 && !(acc0 >= last) && !(acc1 >= last); j0--, j1--) {
-      acc0 += <f64>load<f32>(z + (<usize>j0 << 2));
-      acc1 += <f64>load<f32>(z1 + (<usize>j1 << 2));
-      biasKey(row0, e0, j0, acc0, last, s);
-      biasKey(row1, e1, j1, acc1, last, s);
+    for (; j0 >= 0 && j1 >= 0 && !v128.any_true(f64x2.ge(acc, lastv)); j0--, j1--) {
+      acc = f64x2.add(acc, pairF32(z + (<usize>j0 << 2), z1 + (<usize>j1 << 2)));
+      biasPair(row0, row1, e0, e1, j0, j1, acc, lastv, sv);
     }
-    biasRest(row0, e0, z, j0, acc0, last, s);
-    biasRest(row1, e1, z1, j1, acc1, last, s);
+    biasRest(row0, e0, z, j0, f64x2.extract_lane(acc, 0), last, s);
+    biasRest(row1, e1, z1, j1, f64x2.extract_lane(acc, 1), last, s);
     z = z1 + (<usize>n1 << 2);
   }
   if (r < rows) {
     const a = load<i32>(lo + (<usize>r << 2));
     const n = load<i32>(hi + (<usize>r << 2)) - a;
     biasRest(scores + ((<usize>r * <usize>cols + <usize>a) << 2), qe + ((<usize>r * <usize>width) << 2), z, n - 1, 0, last, s);
-  }
-}
-
-/**
- * Backward of one key `j` of a row: adds its `q·E` gradient into `dqeRow` (two float64
- * copies, `half` bytes apart, alternating by key), continues the prefix sum `acc` of the
- * position gradients and turns `dS` into the raw-score gradient. Returns the new `acc`.
- */
-// @ts-ignore: decorator
-@inline function backKey(
-  row: usize, e: usize, z: usize, pos: usize, dqeRow: usize, half: usize, j: i32, acc: f64, last: f64, sc: f64,
-): f64 {
-  const u = load<f64>(pos + (<usize>j << 3));
-  const p = select<f64>(last, u, u >= last);
-  const low = <i32>p;
-  const phi = p - <f64>low;
-  const step = <usize>(phi > 0);
-  const o = row + (<usize>j << 2);
-  const g = <f64>load<f32>(o);
-  const lp = dqeRow + (<usize>(j & 1) * half) + (<usize>low << 3);
-  const hp = lp + (step << 3);
-  store<f64>(lp, load<f64>(lp) + g * (1 - phi));
-  store<f64>(hp, load<f64>(hp) + g * phi);
-  const at = e + (<usize>low << 2);
-  // Past the clamp the position no longer moves with the gates.
-  acc += u > last ? 0 : <f64>(<f32>(g * (<f64>load<f32>(at + (step << 2)) - <f64>load<f32>(at))));
-  const s = <f64>load<f32>(z + (<usize>j << 2));
-  store<f32>(o, <f32>(g * sc + <f64>(<f32>(<f64>(<f32>acc) * s * (1 - s)))));
-  return acc;
-}
-
-/** Two f32 at `a` and `b` as the float64 lanes [a, b]. */
-// @ts-ignore: decorator
-@inline function pairF32(a: usize, b: usize): v128 {
-  return f64x2.promote_low_f32x4(v128.load32_lane(b, v128.load32_zero(a), 1));
-}
-
-/** Rounds both float64 lanes to float32 and back, like `<f64>(<f32>x)`. */
-// @ts-ignore: decorator
-@inline function roundF32(x: v128): v128 {
-  return f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(x));
-}
-
-/**
- * {@link backKey} on key `j0` of row 0 and key `j1` of row 1 at once, one row per
- * float64 lane: the very operations of backKey lane by lane (`pmin(u, P − 1)` is its
- * select, NaN included), so each row keeps its own bits, in about half the
- * instructions. The `q·E` gradients stay scalar read-modify-writes, in backKey's order
- * within each row; the rows write apart. Returns both prefix sums.
- */
-// @ts-ignore: decorator
-@inline function backPair(
-  row0: usize, row1: usize, e0: usize, e1: usize, z0: usize, z1: usize, pos0: usize, pos1: usize, d0: usize, d1: usize,
-  half: usize, j0: i32, j1: i32, acc: v128, lastv: v128, scv: v128,
-): v128 {
-  const zero = f64x2.splat(0);
-  const one = f64x2.splat(1);
-  const u = v128.load64_lane(pos1 + (<usize>j1 << 3), v128.load64_zero(pos0 + (<usize>j0 << 3)), 1);
-  const p = f64x2.pmin(u, lastv);
-  const low = i32x4.trunc_sat_f64x2_s_zero(p);
-  const phi = f64x2.sub(p, f64x2.convert_low_i32x4_s(low));
-  const step = f64x2.gt(phi, zero);
-  const low0 = <usize>i32x4.extract_lane(low, 0);
-  const low1 = <usize>i32x4.extract_lane(low, 1);
-  const step0 = <usize>(i32x4.extract_lane(step, 0) & 1);
-  const step1 = <usize>(i32x4.extract_lane(step, 2) & 1);
-  const o0 = row0 + (<usize>j0 << 2);
-  const o1 = row1 + (<usize>j1 << 2);
-  const g = pairF32(o0, o1);
-  const wl = f64x2.mul(g, f64x2.sub(one, phi));
-  const wh = f64x2.mul(g, phi);
-  const lp0 = d0 + (<usize>(j0 & 1) * half) + (low0 << 3);
-  const hp0 = lp0 + (step0 << 3);
-  store<f64>(lp0, load<f64>(lp0) + f64x2.extract_lane(wl, 0));
-  store<f64>(hp0, load<f64>(hp0) + f64x2.extract_lane(wh, 0));
-  const lp1 = d1 + (<usize>(j1 & 1) * half) + (low1 << 3);
-  const hp1 = lp1 + (step1 << 3);
-  store<f64>(lp1, load<f64>(lp1) + f64x2.extract_lane(wl, 1));
-  store<f64>(hp1, load<f64>(hp1) + f64x2.extract_lane(wh, 1));
-  const at0 = e0 + (low0 << 2);
-  const at1 = e1 + (low1 << 2);
-  const slope = f64x2.sub(pairF32(at0 + (step0 << 2), at1 + (step1 << 2)), pairF32(at0, at1));
-  // Past the clamp the position no longer moves with the gates.
-  acc = f64x2.add(acc, v128.bitselect(zero, roundF32(f64x2.mul(g, slope)), f64x2.gt(u, lastv)));
-  const s = pairF32(z0 + (<usize>j0 << 2), z1 + (<usize>j1 << 2));
-  const gate = roundF32(f64x2.mul(f64x2.mul(roundF32(acc), s), f64x2.sub(one, s)));
-  const out = f32x4.demote_f64x2_zero(f64x2.add(f64x2.mul(g, scv), gate));
-  v128.store32_lane(o0, out, 0);
-  v128.store32_lane(o1, out, 1);
-  return acc;
-}
-
-/**
- * Continues a row's suffix sums `acc` into `pos` from key `j` down until they reach
- * `P − 1`, and returns how many keys are left below, all clamped there (gates are
- * never negative): {@link backClamped} takes them. It is 0 (and every position stored)
- * where that shortcut would not give the same bits: a NaN gate below, a non-finite
- * gradient `row` there or a non-finite last table entry `*qLast`.
- */
-function clampedKeys(pos: usize, z: usize, j: i32, acc: f64, last: f64, row: usize, qLast: usize): i32 {
-  for (; j >= 0 && !(acc >= last); j--) {
-    acc += <f64>load<f32>(z + (<usize>j << 2));
-    store<f64>(pos + (<usize>j << 3), acc);
-  }
-  if (j < 0) return 0;
-  if (allFinite(z, j + 1) && allFinite(row, j + 1) && abs(load<f32>(qLast)) < Infinity) return j + 1;
-  for (; j >= 0; j--) {
-    acc += <f64>load<f32>(z + (<usize>j << 2));
-    store<f64>(pos + (<usize>j << 3), acc);
-  }
-  return 0;
-}
-
-/**
- * {@link backKey} on a row's first `n` keys, all at position `P − 1` (see
- * {@link clampedKeys}): φ = 0, so each adds `g` (and `g·0`) to entry `P − 1` of its copy,
- * at `lp` and `lp + half`, and leaves the prefix sum at +0 (finite gradients and table):
- * `dS = g·scale + 0·s·(1 − s)`. Two keys per float64 vector, the even one in lane 0.
- */
-function backClamped(row: usize, z: usize, lp: usize, half: usize, n: i32, sc: f64): void {
-  const zero = f64x2.splat(0);
-  const one = f64x2.splat(1);
-  const sv = f64x2.splat(sc);
-  let acc = f64x2.replace_lane(f64x2.splat(load<f64>(lp)), 1, load<f64>(lp + half));
-  let j = 0;
-  for (; j + 4 <= n; j += 4) {
-    const o = row + (<usize>j << 2);
-    const g = v128.load(o);
-    const s = v128.load(z + (<usize>j << 2));
-    const ga = f64x2.promote_low_f32x4(g);
-    const gb = f64x2.promote_low_f32x4(v128.shuffle<f32>(g, g, 2, 3, 0, 1));
-    const sa = f64x2.promote_low_f32x4(s);
-    const sb = f64x2.promote_low_f32x4(v128.shuffle<f32>(s, s, 2, 3, 0, 1));
-    acc = f64x2.add(f64x2.add(acc, ga), f64x2.mul(ga, zero));
-    acc = f64x2.add(f64x2.add(acc, gb), f64x2.mul(gb, zero));
-    const da = f64x2.add(f64x2.mul(ga, sv), f64x2.mul(f64x2.mul(zero, sa), f64x2.sub(one, sa)));
-    const db = f64x2.add(f64x2.mul(gb, sv), f64x2.mul(f64x2.mul(zero, sb), f64x2.sub(one, sb)));
-    v128.store(o, v128.shuffle<f32>(f32x4.demote_f64x2_zero(da), f32x4.demote_f64x2_zero(db), 0, 1, 4, 5));
-  }
-  let even = f64x2.extract_lane(acc, 0);
-  let odd = f64x2.extract_lane(acc, 1);
-  for (; j < n; j++) {
-    const o = row + (<usize>j << 2);
-    const g = <f64>load<f32>(o);
-    const s = <f64>load<f32>(z + (<usize>j << 2));
-    if (j & 1) odd = odd + g + g * 0;
-    else even = even + g + g * 0;
-    store<f32>(o, <f32>(g * sc + 0 * s * (1 - s)));
-  }
-  store<f64>(lp, even);
-  store<f64>(lp + half, odd);
-}
-
-/** Writes a row's `q·E` gradient, the sum of its two float64 copies, as float32. */
-// @ts-ignore: decorator
-@inline function storeDqe(d: usize, dqeRow: usize, half: usize, width: i32): void {
-  let p = 0;
-  for (; p + 2 <= width; p += 2) {
-    const q = dqeRow + (<usize>p << 3);
-    v128.store64_lane(d + (<usize>p << 2), f32x4.demote_f64x2_zero(f64x2.add(v128.load(q), v128.load(q + half))), 0);
-  }
-  if (p < width) {
-    const q = dqeRow + (<usize>p << 3);
-    store<f32>(d + (<usize>p << 2), <f32>(load<f64>(q) + load<f64>(q + half)));
-  }
-}
-
-/**
- * Backward of {@link copeBiasForward} and the gates' sigmoid; `dScores` in place, `dqe`
- * overwritten. Scratch: `pos` holds two rows' positions (`2·cols` float64), `dqeRow` two
- * rows' `q·E` gradients in two copies each (`4·width` float64): neighbouring keys mostly
- * hit the same entries, and alternating copies halves the chain of dependent
- * read-modify-writes through memory. Rows go in pairs, interleaved as in the forward;
- * each row's arithmetic is its own. A row's clamped keys come first in the ascending
- * pass (see clampedKeys, backClamped); only the rest need stored positions.
- */
-export function copeBiasBackward(
-  dScores: usize, dqe: usize, z: usize, qe: usize, lo: usize, hi: usize, scale: f32, positions: i32, width: i32,
-  rows: i32, cols: i32, pos: usize, dqeRow: usize,
-): void {
-  const last = <f64>(positions - 1);
-  const sc = <f64>scale;
-  const half = <usize>width << 3;
-  const pos1 = pos + (<usize>cols << 3);
-  const dqeRow1 = dqeRow + (half << 1);
-  const lastv = f64x2.splat(last);
-  const scv = f64x2.splat(sc);
-  for (let r = 0; r < rows; r += 2) {
-    const pair = r + 1 < rows;
-    const a0 = load<i32>(lo + (<usize>r << 2));
-    const n0 = load<i32>(hi + (<usize>r << 2)) - a0;
-    const a1 = pair ? load<i32>(lo + (<usize>(r + 1) << 2)) : 0;
-    const n1 = pair ? load<i32>(hi + (<usize>(r + 1) << 2)) - a1 : 0;
-    const z1 = z + (<usize>n0 << 2);
-    const row0 = dScores + ((<usize>r * <usize>cols + <usize>a0) << 2);
-    const row1 = dScores + ((<usize>(r + 1) * <usize>cols + <usize>a1) << 2);
-    const e0 = qe + ((<usize>r * <usize>width) << 2);
-    const e1 = e0 + (<usize>width << 2);
-    // Suffix sums, the two rows' chains interleaved, each down to where it clamps (the
-    // first P − 1 keys untested, as in the forward).
-    let u0: f64 = 0;
-    let u1: f64 = 0;
-    let i0 = n0 - 1;
-    let i1 = n1 - 1;
-    for (const stop = n0 - min(min(n0, n1), positions - 1); i0 >= stop; i0--, i1--) {
-      u0 += <f64>load<f32>(z + (<usize>i0 << 2));
-      u1 += <f64>load<f32>(z1 + (<usize>i1 << 2));
-      store<f64>(pos + (<usize>i0 << 3), u0);
-      store<f64>(pos1 + (<usize>i1 << 3), u1);
-    }
-    for (; i0 >= 0 && i1 >= 0 && !(u0 >= last) && !(u1 >= last); i0--, i1--) {
-      u0 += <f64>load<f32>(z + (<usize>i0 << 2));
-      u1 += <f64>load<f32>(z1 + (<usize>i1 << 2));
-      store<f64>(pos + (<usize>i0 << 3), u0);
-      store<f64>(pos1 + (<usize>i1 << 3), u1);
-    }
-    const k0 = clampedKeys(pos, z, i0, u0, last, row0, e0 + (<usize>(positions - 1) << 2));
-    const k1 = clampedKeys(pos1, z1, i1, u1, last, row1, e1 + (<usize>(positions - 1) << 2));
-    zeroFloats(dqeRow, width << 3); // four float64 copies of `width` entries
-    const at = <usize>(positions - 1) << 3;
-    if (k0 > 0) backClamped(row0, z, dqeRow + at, half, k0, sc);
-    if (k1 > 0) backClamped(row1, z1, dqeRow1 + at, half, k1, sc);
-    // z_m collects the position gradients of every key j ≤ m (p_j sums z_m for m ≥ j):
-    // a running prefix sum in the same ascending pass. float32 roundings as in the reference.
-    const both = min(n0 - k0, n1 - k1);
-    let acc = f64x2.splat(0);
-    for (let i = 0; i < both; i++) {
-      acc = backPair(row0, row1, e0, e1, z, z1, pos, pos1, dqeRow, dqeRow1, half, k0 + i, k1 + i, acc, lastv, scv);
-    }
-    let acc0 = f64x2.extract_lane(acc, 0);
-    let acc1 = f64x2.extract_lane(acc, 1);
-    for (let j = k0 + both; j < n0; j++) acc0 = backKey(row0, e0, z, pos, dqeRow, half, j, acc0, last, sc);
-    for (let j = k1 + both; j < n1; j++) acc1 = backKey(row1, e1, z1, pos1, dqeRow1, half, j, acc1, last, sc);
-    const d0 = dqe + ((<usize>r * <usize>width) << 2);
-    storeDqe(d0, dqeRow, half, width);
-    if (pair) storeDqe(d0 + (<usize>width << 2), dqeRow1, half, width);
-    z = z1 + (<usize>n1 << 2);
   }
 }
