@@ -52,15 +52,25 @@ import { sigmoidForward } from './activations';
   return acc;
 }
 
+/** `min(P − 1, ⌈total⌉)` of the `n` gates at `z`, raising `top` (an integer) to it. */
+// @ts-ignore: decorator
+@inline function raiseTop(top: f64, z: usize, n: i32, last: f64): f64 {
+  return max(top, min(last, ceil(min(bandTotal(z, n, last), last))));
+}
+
 /**
  * Packs `σ(x)` of every band into `z`; returns how many table entries the rows read,
- * `min(P − 1, ⌈max total⌉) + 1`. A row's exact total is needed only when its float32
- * bound could raise the running maximum, which after the longest rows is rare; and
- * none is once the maximum is `P − 1`. Any NaN gate returns 1, as a NaN maximum did.
+ * `min(P − 1, ⌈max total⌉) + 1`. Exact totals are float64 chains of dependent adds, so
+ * few are taken: first that of the row with the largest float32 bound, then only those
+ * of rows whose bound could still raise the maximum (near-ties), none once it is
+ * `P − 1`. Any NaN gate returns 1, as a NaN maximum did.
  */
 export function copeGatesForward(z: usize, x: usize, lo: usize, hi: usize, positions: i32, rows: i32, cols: i32): i32 {
   const last = <f64>(positions - 1);
-  let top: f64 = 0;
+  const z0 = z;
+  let best: f64 = 0;
+  let bestAt = z;
+  let bestN = 0;
   let nan = false;
   for (let r = 0; r < rows; r++) {
     const a = load<i32>(lo + (<usize>r << 2));
@@ -68,11 +78,23 @@ export function copeGatesForward(z: usize, x: usize, lo: usize, hi: usize, posit
     sigmoidForward(z, x + ((<usize>r * <usize>cols + <usize>a) << 2), n);
     const bound = totalBound(z, n);
     nan = nan || isNaN(bound);
-    // An empty band bounds at 0, which leaves `top` as it is.
-    if (bound > top && top < last) top = max(top, min(last, ceil(min(bandTotal(z, n, last), last))));
+    if (bound > best) {
+      best = bound;
+      bestAt = z;
+      bestN = n;
+    }
     z += <usize>n << 2;
   }
-  return nan ? 1 : <i32>top + 1;
+  if (nan) return 1;
+  // An empty band bounds at 0, which leaves `top` as it is.
+  let top = raiseTop(0, bestAt, bestN, last);
+  z = z0;
+  for (let r = 0; r < rows && top < last; r++) {
+    const n = load<i32>(hi + (<usize>r << 2)) - load<i32>(lo + (<usize>r << 2));
+    if (totalBound(z, n) > top) top = raiseTop(top, z, n, last);
+    z += <usize>n << 2;
+  }
+  return <i32>top + 1;
 }
 
 /** Whether all `n` floats at `x` are finite (neither NaN nor infinite). */
