@@ -195,24 +195,23 @@ export function copeBiasBackward(
     const row1 = dScores + ((<usize>(r + 1) * <usize>cols + <usize>a1) << 2);
     const e0 = qe + ((<usize>r * <usize>width) << 2);
     const e1 = e0 + (<usize>width << 2);
-    // Suffix sums, the two rows' chains interleaved, each down to where it clamps (the
-    // first P − 1 keys untested, as in the forward).
-    let u0: f64 = 0;
-    let u1: f64 = 0;
+    // Suffix sums, the two rows' chains as the lanes of `u`, each down to where it clamps
+    // (the first P − 1 keys untested, as in the forward).
+    let u = f64x2.splat(0);
     let i0 = n0 - 1;
     let i1 = n1 - 1;
     for (const stop = n0 - min(min(n0, n1), positions - 1); i0 >= stop; i0--, i1--) {
-      u0 += <f64>load<f32>(z + (<usize>i0 << 2));
-      u1 += <f64>load<f32>(z1 + (<usize>i1 << 2));
-      store<f64>(pos + (<usize>i0 << 3), u0);
-      store<f64>(pos1 + (<usize>i1 << 3), u1);
+      u = f64x2.add(u, pairF32(z + (<usize>i0 << 2), z1 + (<usize>i1 << 2)));
+      v128.store64_lane(pos + (<usize>i0 << 3), u, 0);
+      v128.store64_lane(pos1 + (<usize>i1 << 3), u, 1);
     }
-    for (; i0 >= 0 && i1 >= 0 && !(u0 >= last) && !(u1 >= last); i0--, i1--) {
-      u0 += <f64>load<f32>(z + (<usize>i0 << 2));
-      u1 += <f64>load<f32>(z1 + (<usize>i1 << 2));
-      store<f64>(pos + (<usize>i0 << 3), u0);
-      store<f64>(pos1 + (<usize>i1 << 3), u1);
+    for (; i0 >= 0 && i1 >= 0 && !v128.any_true(f64x2.ge(u, lastv)); i0--, i1--) {
+      u = f64x2.add(u, pairF32(z + (<usize>i0 << 2), z1 + (<usize>i1 << 2)));
+      v128.store64_lane(pos + (<usize>i0 << 3), u, 0);
+      v128.store64_lane(pos1 + (<usize>i1 << 3), u, 1);
     }
+    const u0 = f64x2.extract_lane(u, 0);
+    const u1 = f64x2.extract_lane(u, 1);
     const k0 = clampedKeys(pos, z, i0, u0, last, row0, e0 + (<usize>(positions - 1) << 2));
     const k1 = clampedKeys(pos1, z1, i1, u1, last, row1, e1 + (<usize>(positions - 1) << 2));
     zeroFloats(dqeRow, width << 3); // four float64 copies of `width` entries
