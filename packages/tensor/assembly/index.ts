@@ -10,7 +10,8 @@ export {
   crossEntropyBackward, crossEntropyForward, logSoftmaxBackward, logSoftmaxForward, maskedSoftmaxBackward,
   maskedSoftmaxForward, softmaxBackward, softmaxForward,
 } from './softmax';
-export { copeBiasBackward, copeBiasForward, copeGatesForward } from './cope';
+export { copeBiasForward, copeGatesForward } from './cope';
+export { copeBiasBackward } from './cope-backward';
 export {
   reluBackward, reluForward, sigmoidBackward, sigmoidForward, siluBackward, siluForward, swigluBackward, swigluForward,
 } from './activations';

@@ -57,6 +57,17 @@ const P5: f32 = 5.0000001201e-1;
   return f32x4.div(one, f32x4.add(one, expv(f32x4.neg(x))));
 }
 
+/**
+ * Zeroes the `n` floats at `x` with vector stores: banded rows zero many short stretches,
+ * often empty, for which memory.fill's call into the runtime costs more than the stores.
+ */
+export function zeroFloats(x: usize, n: i32): void {
+  const zero = f32x4.splat(0);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) v128.store(x + (<usize>j << 2), zero);
+  for (; j < n; j++) store<f32>(x + (<usize>j << 2), 0);
+}
+
 /** Sum of the four lanes. */
 // @ts-ignore: decorator
 @inline export function hsum(v: v128): f32 {

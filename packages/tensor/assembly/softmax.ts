@@ -1,7 +1,8 @@
 // Row softmax, log-softmax and masked cross-entropy. Rows are max-subtracted before
 // exponentiating; a NaN anywhere in a row makes its max NaN and so the whole row NaN.
 
-import { expv, exps, hsum, shiftMax } from './math';
+import { scale as scaleRow } from './elementwise';
+import { expv, exps, hsum, shiftMax, zeroFloats } from './math';
 
 /** Writes `exp(x − mx)` of a row to `out` and returns its sum. `out` may alias `x`. */
 function expShifted(out: usize, x: usize, mx: f32, n: i32): f32 {
@@ -112,11 +113,15 @@ export function maskedSoftmaxForward(out: usize, x: usize, lo: usize, hi: usize,
     const b = load<i32>(hi + (<usize>r << 2));
     const start = <usize>a << 2;
     if (b > a) {
-      const sum = expScaled(out + start, x + start, scale, shiftMax(x + start, b - a), b - a);
-      affine(out + start, 1 / sum, 0, b - a);
+      // With scale 1 (CoPE has scaled already) `x·1 − 1·max` is `x − max`: the same bits
+      // without the multiply. The exponentials are ≥ +0, so `e·(1/Σ)` needs no `+ 0`.
+      const n = b - a;
+      const mx = shiftMax(x + start, n);
+      const sum = scale == 1 ? expShifted(out + start, x + start, mx, n) : expScaled(out + start, x + start, scale, mx, n);
+      scaleRow(out + start, out + start, 1 / sum, n);
     }
-    memory.fill(out, 0, start);
-    memory.fill(out + (<usize>b << 2), 0, <usize>(cols - b) << 2);
+    zeroFloats(out, a);
+    zeroFloats(out + (<usize>b << 2), cols - b);
   }
 }
 
@@ -140,8 +145,8 @@ export function maskedSoftmaxBackward(dx: usize, y: usize, dy: usize, lo: usize,
       const o = start + (<usize>j << 2);
       store<f32>(dx + o, load<f32>(y + o) * (load<f32>(dy + o) - d) * scale);
     }
-    memory.fill(dx, 0, start);
-    memory.fill(dx + (<usize>b << 2), 0, <usize>(cols - b) << 2);
+    zeroFloats(dx, a);
+    zeroFloats(dx + (<usize>b << 2), cols - b);
   }
 }
 

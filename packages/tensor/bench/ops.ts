@@ -1,9 +1,11 @@
 /**
  * Row-wise and elementwise figures: ns per element of softmax, SiLU, RMSNorm,
- * cross-entropy and the Adam step at the seed model's sizes, both backends, each
+ * cross-entropy, the Adam step and the attention's CoPE and banded softmax (bench/cope.ts)
+ * at the seed model's sizes, both backends, each
  * checked against float64 before it is timed.
  */
-import { Rng, type Backend, type Storage } from '../src/index.js';
+import { Rng, type Backend } from '../src/index.js';
+import { copeCases, type OpCase } from './cope.js';
 import { assertClose, fillUniform, secondsPerCall } from './harness.js';
 
 /** A measured op. */
@@ -13,14 +15,6 @@ export interface OpResult {
   readonly elements: number;
   /** Nanoseconds per element, by backend label. */
   readonly nsPerElement: Record<string, number>;
-}
-
-interface OpCase {
-  readonly op: string;
-  readonly rows: number;
-  readonly cols: number;
-  /** Prepares buffers, returns the call and its float64 check. */
-  prepare(backend: Backend, rng: Rng): { call: () => void; check: () => void; storages: Storage<Float32Array | Int32Array>[] };
 }
 
 function float64Softmax(x: Float32Array, rows: number, cols: number): Float64Array {
@@ -146,6 +140,7 @@ const cases: readonly OpCase[] = [
       };
     },
   },
+  ...copeCases,
 ];
 
 /** Checks then times every op on every backend, alternating backends op by op. */

@@ -82,6 +82,7 @@ describe.each(availableBackends().map((b) => [b.label, b] as const))('%s backend
     [7, 37, 30, 16, 8, 0.3],
     [6, 6, 0, 1, 3, 0.7], // bands of length 1
     [4, 12, 8, 12, 32, 1.2], // no clamp: width below P
+    [6, 47, 38, 47, 5, 0.25], // most keys clamped: 27 to 36 per row, vector loops and their tails
   ])('matches float64 (%i rows × %i cols, shift %i, window %i, P %i, scale %f) and leaves the rest alone', (rows, cols, shift, window, positions, scale) => {
     const { lo, hi } = causalBands(rows, shift, window);
     const x = seededValues(rows + cols, rows * cols, 3);
@@ -110,9 +111,11 @@ describe.each(availableBackends().map((b) => [b.label, b] as const))('%s backend
     expectClose(dqe, want.dqe, TOL, 'copeBiasBackward dqe');
   });
 
-  it('gives a row the same bits alone as in any block (KV-cache decoding relies on it)', () => {
-    const [rows, cols, positions, scale] = [5, 12, 6, 0.4];
-    const { lo, hi } = causalBands(rows, 7, 9);
+  it.each([
+    [5, 12, 6, 0.4, 7, 9],
+    [7, 45, 4, 0.3, 38, 45], // long clamped stretches
+  ])('gives a row the same bits alone as in any block (KV-cache decoding relies on it; %i rows × %i cols, P %i)', (rows, cols, positions, scale, shift, window) => {
+    const { lo, hi } = causalBands(rows, shift, window);
     const x = seededValues(21, rows * cols, 3);
     const g = seededValues(22, rows * cols);
     const z = new Float32Array(packed(lo, hi));
@@ -179,6 +182,34 @@ describe.each(availableBackends().map((b) => [b.label, b] as const))('%s backend
     be.copeBiasBackward(dx, dqe, z, qe, lo, hi, 1, 4, 4, 2, 3);
     expect(Array.from(dx.subarray(3)).every(Number.isFinite)).toBe(true);
     expect(Array.from(dqe.subarray(4)).every(Number.isFinite)).toBe(true);
+  });
+
+  it('keeps NaN gates and non-finite gradients on their own keys where positions clamp', () => {
+    // One row of 24 keys, P = 3: the suffix sums pass 2 a few keys from the end.
+    const [cols, positions] = [24, 3];
+    const lo = new Int32Array([0]);
+    const hi = new Int32Array([cols]);
+    const x = seededValues(41, cols, 2);
+    x[5] = Number.NaN; // far below the clamp: keys 0 … 5 get NaN positions
+    const z = new Float32Array(cols);
+    be.copeGatesForward(z, x, lo, hi, positions, 1, cols);
+    const qe = seededValues(42, positions, 1);
+    const scores = x.slice();
+    be.copeBiasForward(scores, z, qe, lo, hi, 1, positions, positions, 1, cols);
+    expect(Array.from(scores.subarray(0, 6)).every(Number.isNaN)).toBe(true);
+    expect(Array.from(scores.subarray(6)).every(Number.isFinite)).toBe(true);
+    // Finite gates now; an infinite gradient on a clamped key makes its own score gradient
+    // infinite and the last entry's gradient NaN (∞ + ∞·0), nothing else.
+    const x2 = seededValues(43, cols, 2);
+    be.copeGatesForward(z, x2, lo, hi, positions, 1, cols);
+    const dx = seededValues(44, cols, 1);
+    dx[3] = Number.POSITIVE_INFINITY;
+    const dqe = new Float32Array(positions);
+    be.copeBiasBackward(dx, dqe, z, qe, lo, hi, 0.5, positions, positions, 1, cols);
+    expect(dx[3]).toBe(Number.POSITIVE_INFINITY);
+    expect(Array.from(dx).filter((_, j) => j !== 3).every(Number.isFinite)).toBe(true);
+    expect(Number.isNaN(dqe[positions - 1])).toBe(true);
+    expect(Array.from(dqe.subarray(0, positions - 1)).every(Number.isFinite)).toBe(true);
   });
 
   it('rejects bands outside the row and table widths outside 1 … P', () => {
