@@ -13,8 +13,6 @@
  */
 import {
   expertRows,
-  linearRouterBackward,
-  linearRouterForward,
   loadBalanceLoss,
   loadBalanceLossBackward,
   routingStats,
@@ -25,6 +23,7 @@ import type { HeadSelection, MixtureOfHeadsSelection } from './config.js';
 import { headGatesBackward, headGatesForward } from './gating.js';
 import { checkRouterParams, type RouterParams } from './params.js';
 import type { HeadRouting, HeadRoutingStats, RouterProbabilities } from './routing.js';
+import { RouterProjection } from './projection.js';
 import { checkHeadSelection, constantRouting, everyRow } from './selection.js';
 
 /** What one Mixture-of-Heads forward pass keeps for its backward. */
@@ -85,6 +84,8 @@ export class HeadRouter {
   /** `(rows·k)`: the routed heads' row lists, head after head. */
   private routedRows: Int32Array = new Int32Array(0);
   private constant: HeadRouting | null = null;
+  /** The stacked product of the three scorings (mixture of heads). */
+  private readonly projection: RouterProjection | null;
 
   /**
    * @param selection - Which heads each token uses.
@@ -133,6 +134,7 @@ export class HeadRouter {
     this.params = params;
     this.grads = grads;
     this.workspace = workspace;
+    this.projection = moh ? new RouterProjection(kernels, workspace, this.sharedHeads, this.routedHeads, modelDim) : null;
     const empty = new Float32Array(0);
     this.buffers = { x: empty, s: empty, r: empty, alpha: empty, values: empty, base: empty, gates: empty, dX: empty, dS: empty, dR: empty, dAlpha: empty };
   }
@@ -195,13 +197,11 @@ export class HeadRouter {
 
   private routeMixture(selection: MixtureOfHeadsSelection, x: Float32Array, rows: number): MixtureState {
     const params = this.requireParams();
-    const { kernels, modelDim: d, heads: H, sharedHeads: hs, routedHeads: hr, activeRoutedHeads: k } = this;
+    const { kernels, heads: H, sharedHeads: hs, routedHeads: hr, activeRoutedHeads: k } = this;
     const s = this.buffer('s', rows * hs);
     const r = this.buffer('r', rows * hr);
     const alpha = this.buffer('alpha', rows * 2);
-    linearRouterForward(kernels, s, x, params.ws, rows, d, hs);
-    linearRouterForward(kernels, r, x, params.wr, rows, d, hr);
-    linearRouterForward(kernels, alpha, x, params.wh, rows, d, 2);
+    (this.projection as RouterProjection).forward(s, r, alpha, x, params, rows);
     this.indices = this.workspace.growInt32(this.indices, rows * k);
     const indices = this.indices.subarray(0, rows * k);
     topKExperts(kernels, indices, this.buffer('values', rows * k), r, rows, hr, k);
@@ -256,24 +256,19 @@ export class HeadRouter {
       if (!accumulate) dX.fill(0);
       return dX;
     }
-    const params = this.requireParams();
+    this.requireParams();
     const grads = this.grads;
     if (grads === undefined) throw new Error('this router was built without gradient views (inference only)');
     checkRouterParams(grads, 'grads', this.sharedHeads, this.routedHeads, this.modelDim);
-    const { kernels, modelDim: d, sharedHeads: hs, routedHeads: hr, activeRoutedHeads: k } = this;
+    const { sharedHeads: hs, routedHeads: hr, activeRoutedHeads: k } = this;
     const gating = this.selection.gating;
     const dS = this.buffer('dS', rows * hs);
     const dR = this.buffer('dR', rows * hr);
     const dAlpha = this.buffer('dAlpha', rows * 2);
     headGatesBackward(dS, dR, dAlpha, dGates, state, state.base, gating, rows, hs, hr, k);
     if (balanceScale !== 0) loadBalanceLossBackward(dR, state.fraction, balanceScale, rows, hr, true);
-    // Each softmax's logit gradient overwrites its probability gradient in place.
-    linearRouterBackward(kernels, dX, grads.wr, dR, state.x, params.wr, state.r, dR, rows, d, hr, accumulate);
-    if (gating !== 'binary') {
-      // binary gates do not depend on s or α: their weights get no gradient.
-      linearRouterBackward(kernels, dX, grads.ws, dS, state.x, params.ws, state.s, dS, rows, d, hs, true);
-      linearRouterBackward(kernels, dX, grads.wh, dAlpha, state.x, params.wh, state.alpha, dAlpha, rows, d, 2, true);
-    }
+    // Binary gates do not depend on s or α: their weights get no gradient.
+    (this.projection as RouterProjection).backward(dX, grads, dS, dR, dAlpha, state.x, state, rows, accumulate, gating === 'binary');
     return dX;
   }
 
