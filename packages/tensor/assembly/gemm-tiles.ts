@@ -1,3 +1,5 @@
+import { madd } from './math';
+
 // Register-tiled micro-kernels of the f32 matrix product. Each computes a tile of
 // `C (+)= A·B` over the whole inner dimension `k`, holding the tile in SIMD registers.
 //
@@ -15,12 +17,6 @@
 // one broadcast and one product temporary fit without spilling, and the loop is short
 // enough that instruction issue, not arithmetic, is what limits it: larger tiles spill
 // and unrolling k makes Binaryen interleave the steps until they spill too.
-
-/** `a·b + c` per lane: fused where relaxed SIMD is enabled, else a product then a sum. */
-// @ts-ignore: decorator
-@inline function madd(a: v128, b: v128, c: v128): v128 {
-  return ASC_FEATURE_RELAXED_SIMD ? f32x4.relaxed_madd(a, b, c) : f32x4.add(c, f32x4.mul(a, b));
-}
 
 /** Scalar {@link madd}: column tails must round exactly as the lanes of a tile do. */
 // @ts-ignore: decorator

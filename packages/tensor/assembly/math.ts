@@ -1,5 +1,21 @@
-// Vector math shared by the row-wise kernels: the one exp of the fast backend, and
+// Vector math shared by the kernels: multiply-add, the one exp of the fast backend, and
 // horizontal reductions of a vector's four lanes.
+
+/**
+ * `a·b + c` per lane: one fused instruction where the build enables relaxed SIMD (the
+ * `fma` variants), else a product then a sum. Fused, it rounds once, so the variants
+ * differ in the last bits; within one variant every kernel rounds the same way.
+ */
+// @ts-ignore: decorator
+@inline export function madd(a: v128, b: v128, c: v128): v128 {
+  return ASC_FEATURE_RELAXED_SIMD ? f32x4.relaxed_madd(a, b, c) : f32x4.add(c, f32x4.mul(a, b));
+}
+
+/** `c − a·b` per lane, fused like {@link madd}. */
+// @ts-ignore: decorator
+@inline export function nmadd(a: v128, b: v128, c: v128): v128 {
+  return ASC_FEATURE_RELAXED_SIMD ? f32x4.relaxed_nmadd(a, b, c) : f32x4.sub(c, f32x4.mul(a, b));
+}
 
 // Cody–Waite split of ln 2: `n·LN2_HI` is exact for the |n| ≤ 150 used here.
 const LN2_HI: f32 = 0.693359375;
@@ -26,16 +42,15 @@ const P5: f32 = 5.0000001201e-1;
 @inline export function expv(x: v128): v128 {
   x = f32x4.pmax(f32x4.pmin(x, f32x4.splat(89)), f32x4.splat(-104));
   const magic = f32x4.splat(12582912);
-  const t = f32x4.add(f32x4.mul(x, f32x4.splat(LOG2E)), magic);
+  const t = madd(x, f32x4.splat(LOG2E), magic);
   const n = f32x4.sub(t, magic);
-  let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(LN2_HI)));
-  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(LN2_LO)));
-  let p = f32x4.add(f32x4.mul(f32x4.splat(P0), r), f32x4.splat(P1));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(P2));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(P3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(P4));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(P5));
-  const e = f32x4.add(f32x4.add(f32x4.mul(p, f32x4.mul(r, r)), r), f32x4.splat(1));
+  const r = nmadd(n, f32x4.splat(LN2_LO), nmadd(n, f32x4.splat(LN2_HI), x));
+  let p = madd(f32x4.splat(P0), r, f32x4.splat(P1));
+  p = madd(p, r, f32x4.splat(P2));
+  p = madd(p, r, f32x4.splat(P3));
+  p = madd(p, r, f32x4.splat(P4));
+  p = madd(p, r, f32x4.splat(P5));
+  const e = f32x4.add(madd(p, f32x4.mul(r, r), r), f32x4.splat(1));
   const ni = i32x4.sub(t, magic);
   const half = i32x4.shr_s(ni, 1);
   const bias = i32x4.splat(127);
