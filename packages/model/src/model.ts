@@ -50,7 +50,11 @@ export interface ForwardResult {
   readonly ce: number;
   /** `L_b` of every layer (0 for layers without routed heads). */
   readonly balance: readonly number[];
-  /** Routing telemetry of every layer: head load, mean gates, `L_b`, `L_b / k`, router entropy. */
+  /**
+   * Routing telemetry of every layer: head load, mean gates, `L_b`, `L_b / k`, router
+   * entropy. Computed on first access (a forward that nobody inspects, such as a prefill,
+   * skips it), from the routers' state: read it before the model's next forward.
+   */
   readonly routing: readonly HeadRoutingStats[];
 }
 
@@ -228,11 +232,16 @@ export class Model {
     timing.stop('loss', t);
     const balance = this.blocks.map((b) => b.parts.router.balanceLoss);
     const meanBalance = balance.reduce((s, v) => s + v, 0) / balance.length;
+    const blocks = this.blocks;
+    let routing: readonly HeadRoutingStats[] | undefined;
     return {
       loss: ce + this.balanceWeight * meanBalance,
       ce,
       balance,
-      routing: this.blocks.map((b) => b.parts.router.stats()),
+      get routing(): readonly HeadRoutingStats[] {
+        routing ??= blocks.map((b) => b.parts.router.stats());
+        return routing;
+      },
     };
   }
 
