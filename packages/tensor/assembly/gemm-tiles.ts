@@ -3,8 +3,9 @@ import { madd } from './math';
 // Register-tiled micro-kernels of the f32 matrix product. Each computes a tile of
 // `C (+)= A·B` over the whole inner dimension `k`, holding the tile in SIMD registers.
 //
-// A comes packed by gemm.ts: five rows interleaved, `a[p·5 + r]`, so every broadcast is
-// an immediate offset from one pointer. B is read in place, row-major with `bStep`
+// A's five values of step p sit at `a + p·aStep + 4r`: packed by gemm.ts (five rows
+// interleaved, aStep = 20 bytes), or read in place where A's rows are adjacent at every p
+// (Aᵀ·B), so every broadcast is an immediate offset from one pointer. B is read in place, row-major with `bStep`
 // bytes per row. The five C rows are separate pointers, which lets gathered products
 // scatter their rows and lets a partial block point its missing rows at a dummy row.
 //
@@ -27,7 +28,7 @@ import { madd } from './math';
 /** Accumulates a 5×8 tile. */
 export function tile5x8(
   c0: usize, c1: usize, c2: usize, c3: usize, c4: usize,
-  a: usize, b: usize, bStep: usize, k: i32, accumulate: bool,
+  a: usize, aStep: usize, b: usize, bStep: usize, k: i32, accumulate: bool,
 ): void {
   let x00 = f32x4.splat(0), x01 = x00, x10 = x00, x11 = x00, x20 = x00;
   let x21 = x00, x30 = x00, x31 = x00, x40 = x00, x41 = x00;
@@ -50,7 +51,7 @@ export function tile5x8(
     x30 = madd(s3, b0, x30); x31 = madd(s3, b1, x31);
     const s4 = v128.load32_splat(a, 16);
     x40 = madd(s4, b0, x40); x41 = madd(s4, b1, x41);
-    a += 20; b += bStep;
+    a += aStep; b += bStep;
   }
   v128.store(c0, x00); v128.store(c0, x01, 16);
   v128.store(c1, x10); v128.store(c1, x11, 16);
@@ -62,7 +63,7 @@ export function tile5x8(
 /** Accumulates a 5×4 tile (a column tail of 4 to 7). */
 export function tile5x4(
   c0: usize, c1: usize, c2: usize, c3: usize, c4: usize,
-  a: usize, b: usize, bStep: usize, k: i32, accumulate: bool,
+  a: usize, aStep: usize, b: usize, bStep: usize, k: i32, accumulate: bool,
 ): void {
   let x0 = f32x4.splat(0), x1 = x0, x2 = x0, x3 = x0, x4 = x0;
   if (accumulate) {
@@ -75,7 +76,7 @@ export function tile5x4(
     x2 = madd(v128.load32_splat(a, 8), b0, x2);
     x3 = madd(v128.load32_splat(a, 12), b0, x3);
     x4 = madd(v128.load32_splat(a, 16), b0, x4);
-    a += 20; b += bStep;
+    a += aStep; b += bStep;
   }
   v128.store(c0, x0); v128.store(c1, x1); v128.store(c2, x2); v128.store(c3, x3); v128.store(c4, x4);
 }
@@ -83,7 +84,7 @@ export function tile5x4(
 /** Accumulates a 5×1 tile (a column tail of 1 to 3): five dot products down one B column. */
 export function tile5x1(
   c0: usize, c1: usize, c2: usize, c3: usize, c4: usize,
-  a: usize, b: usize, bStep: usize, k: i32, accumulate: bool,
+  a: usize, aStep: usize, b: usize, bStep: usize, k: i32, accumulate: bool,
 ): void {
   // Lane r of the accumulator is row r; the fifth row runs as a scalar beside it. Both
   // start from C, so the sum runs in the order of p from C like every other tile.
@@ -100,7 +101,7 @@ export function tile5x1(
     const bv = load<f32>(b);
     x = madd(v128.load(a), f32x4.splat(bv), x);
     x4 = maddScalar(load<f32>(a, 16), bv, x4);
-    a += 20; b += bStep;
+    a += aStep; b += bStep;
   }
   store<f32>(c0, f32x4.extract_lane(x, 0));
   store<f32>(c1, f32x4.extract_lane(x, 1));

@@ -12,6 +12,9 @@ import { rowTimesMatrix, tile5x1, tile5x4, tile5x8 } from './gemm-tiles';
   return rows == 0 ? <usize>i : <usize>load<i32>(rows + (<usize>i << 2));
 }
 
+/** Widest product (columns) that reads Aᵀ·B blocks in place instead of packing them. */
+const NARROW: i32 = 16;
+
 /** Rows per block: the height of the tiles. */
 const BLOCK: i32 = 5;
 
@@ -130,7 +133,12 @@ function gemmPanel(
       rowTimesMatrix(c + rowAt(rows, i0) * cRow, a + rowAt(rows, i0) * aRow, aStep, b, bStep, k, n, accumulate);
       continue;
     }
-    packBlock(packed, a, rows, i0, h, k, aRow, aStep);
+    // A narrow product (one or two tiles per block) reads a full block of Aᵀ·B in place:
+    // packing would cost as much as the tiles. Wider ones pack once for many tiles.
+    const direct = h == BLOCK && rows == 0 && aRow == 4 && n <= NARROW;
+    const ap = direct ? a + (<usize>i0 << 2) : packed;
+    const ps: usize = direct ? aStep : 20;
+    if (!direct) packBlock(packed, a, rows, i0, h, k, aRow, aStep);
     const c0 = c + rowAt(rows, i0) * cRow;
     const c1 = c + rowAt(rows, i0 + 1) * cRow;
     const c2 = h > 2 ? c + rowAt(rows, i0 + 2) * cRow : 0;
@@ -140,24 +148,24 @@ function gemmPanel(
     if (h == BLOCK) {
       for (; j < n8; j += 8) {
         const o = <usize>j << 2;
-        tile5x8(c0 + o, c1 + o, c2 + o, c3 + o, c4 + o, packed, b + o, bStep, k, accumulate);
+        tile5x8(c0 + o, c1 + o, c2 + o, c3 + o, c4 + o, ap, ps, b + o, bStep, k, accumulate);
       }
     } else {
       for (; j < n8; j += 8) {
         const o = <usize>j << 2;
         tile5x8(c0 + o, c1 + o, h > 2 ? c2 + o : dummy, h > 3 ? c3 + o : dummy, dummy,
-          packed, b + o, bStep, k, accumulate);
+          ap, ps, b + o, bStep, k, accumulate);
       }
     }
     for (; j < n4; j += 4) {
       const o = <usize>j << 2;
       tile5x4(c0 + o, c1 + o, h > 2 ? c2 + o : dummy, h > 3 ? c3 + o : dummy, h > 4 ? c4 + o : dummy,
-        packed, b + o, bStep, k, accumulate);
+        ap, ps, b + o, bStep, k, accumulate);
     }
     for (; j < n; j++) {
       const o = <usize>j << 2;
       tile5x1(c0 + o, c1 + o, h > 2 ? c2 + o : dummy, h > 3 ? c3 + o : dummy, h > 4 ? c4 + o : dummy,
-        packed, b + o, bStep, k, accumulate);
+        ap, ps, b + o, bStep, k, accumulate);
     }
   }
 }

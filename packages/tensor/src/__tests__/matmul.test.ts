@@ -44,6 +44,8 @@ const SIZES: [number, number, number][] = [
   [4, 8, 4],
   [13, 17, 19],
   [33, 65, 47],
+  // Narrow (n ≤ 16): Aᵀ·B reads its full blocks in place; k = 300 spans two k-panels.
+  [12, 300, 16],
 ];
 
 describe.each(availableBackends().map((b) => [b.label, b] as const))('%s backend: dense matmul', (_name, be) => {
