@@ -44,6 +44,8 @@ describe.each(availableBackends().map((b) => [b.label, b] as const))('%s backend
   const CASES: [number, number, number][] = [
     [5, 7, 3],
     [13, 17, 19],
+    // n = 16: the narrow path reads the listed rows of A in place (7 rows: a full block and a partial one).
+    [13, 40, 16],
   ];
 
   describe.each(CASES)('R=%i k=%i n=%i', (R, k, n) => {
