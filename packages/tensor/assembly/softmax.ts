@@ -55,9 +55,48 @@ function dot(a: usize, b: usize, n: i32): f32 {
 /** Row softmax. */
 export function softmaxForward(out: usize, x: usize, rows: i32, cols: i32): void {
   const row = <usize>cols << 2;
+  if (cols <= 4) {
+    if (cols > 0) softmaxNarrow(out, x, rows, cols);
+    return;
+  }
   for (let r = 0; r < rows; r++, out += row, x += row) {
     const sum = expShifted(out, x, shiftMax(x, cols), cols);
     affine(out, 1 / sum, 0, cols);
+  }
+}
+
+/**
+ * {@link softmaxForward} of rows of at most four entries (a router's scores), one vector
+ * per row instead of a scalar tail of full-width exps: the same max, the same lane-wise
+ * exps, the sum in the order the general path adds them, the same scaling, so the same
+ * bits. Lanes past `cols` are never summed or stored.
+ */
+function softmaxNarrow(out: usize, x: usize, rows: i32, cols: i32): void {
+  const row = <usize>cols << 2;
+  for (let r = 0; r < rows; r++, out += row, x += row) {
+    let v: v128;
+    if (cols == 4) v = v128.load(x);
+    else {
+      // Missing lanes repeat the first entry: it leaves the max alone, and its exp stays
+      // a normal number (a −∞ pad would make exp's scaling subnormal, which is slow).
+      v = v128.load32_splat(x);
+      if (cols > 1) v = f32x4.replace_lane(v, 1, load<f32>(x, 4));
+      if (cols > 2) v = f32x4.replace_lane(v, 2, load<f32>(x, 8));
+    }
+    const m2 = f32x4.pmax(v, v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+    const mx = f32x4.pmax(m2, v128.shuffle<f32>(m2, m2, 1, 0, 3, 2));
+    const e = expv(f32x4.sub(v, mx));
+    // A vector of four sums as hsum does; shorter rows add one entry after another.
+    const sum = cols == 4
+      ? hsum(e)
+      : f32x4.extract_lane(e, 0) + (cols > 1 ? f32x4.extract_lane(e, 1) : 0) + (cols > 2 ? f32x4.extract_lane(e, 2) : 0);
+    const y = f32x4.add(f32x4.mul(e, f32x4.splat(1 / sum)), f32x4.splat(0));
+    if (cols == 4) v128.store(out, y);
+    else {
+      store<f32>(out, f32x4.extract_lane(y, 0));
+      if (cols > 1) store<f32>(out, f32x4.extract_lane(y, 1), 4);
+      if (cols > 2) store<f32>(out, f32x4.extract_lane(y, 2), 8);
+    }
   }
 }
 

@@ -11,6 +11,10 @@ import { crossEntropy64, logSoftmax64, softmax64 } from './float64.js';
 const TOL = { atol: 1e-6, rtol: 1e-5 };
 const SHAPES: [number, number][] = [
   [1, 1],
+  // Rows of 2–4 take the one-vector path (a router's scores).
+  [7, 2],
+  [5, 3],
+  [6, 4],
   [3, 5],
   [2, 13],
   [4, 64],
