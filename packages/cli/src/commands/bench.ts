@@ -32,7 +32,7 @@ export function registerBench(program: Command, io: CliIo): void {
     .option('--rounds <n>', 'timed rounds (each variant once per figure per round)')
     .addHelpText('after', [
       '',
-      'Variants run in alternation (A B C A B C …) and each figure is a median. Savings are',
+      'Variants run in alternation (A B C A B C …) and each figure is the fastest sample. Savings are',
       'measured time against allHeads beside the FLOP saving the variant promises.',
       '',
       'Examples:',

@@ -2,7 +2,8 @@
  * What one benchmarked model runs: a training step exactly as the trainer takes it
  * (zero gradients, forward, backward, global-norm clipping, one AdamW update), a
  * prefill forward and a KV-cache decode step; and the fast matmul's own speed, the
- * yardstick for the model's FLOP rate. Every figure is a median over repeats.
+ * yardstick for the model's FLOP rate. Every figure is the fastest of its samples: on a
+ * shared machine interference only ever adds time, so the minimum is the stable statistic.
  *
  * @packageDocumentation
  */
@@ -10,12 +11,9 @@ import type { Decoder, Model, ModelPart, PartTimer } from '@moh/model';
 import { referenceBackend, type Backend } from '@moh/tensor';
 import { AdamW } from '../train/optimizer.js';
 
-/** The median of `values` (NaN when empty). */
-export function median(values: readonly number[]): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+/** The smallest of `values` (NaN when empty): the fastest sample of a timing. */
+export function fastest(values: readonly number[]): number {
+  return values.length === 0 ? Number.NaN : Math.min(...values);
 }
 
 /** Deterministic token ids `(n)` in `[0, vocab)` from `seed`. */
@@ -150,7 +148,7 @@ export class BenchSubject {
 
 /**
  * GFLOP/s of `backend.matmul` on `(m, k) · (k, n)` with operands in backend storage,
- * after checking the product against the reference backend. The median of `repeats`.
+ * after checking the product against the reference backend. The fastest of `repeats`.
  */
 export function matmulGflops(backend: Backend, m: number, k: number, n: number, repeats: number): number {
   const a = backend.allocFloat32(m * k);
@@ -175,7 +173,7 @@ export function matmulGflops(backend: Backend, m: number, k: number, n: number, 
       for (let i = 0; i < inner; i++) backend.matmul(out.data, ad, bd, m, k, n);
       times.push((performance.now() - t0) / inner);
     }
-    return (2 * m * k * n) / (median(times) * 1e6);
+    return (2 * m * k * n) / (fastest(times) * 1e6);
   } finally {
     a.free();
     b.free();

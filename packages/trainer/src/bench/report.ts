@@ -18,7 +18,7 @@ const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 /** The figures, the savings against `allHeads`, the profile (when taken) and the targets. */
 export function formatBenchmark(result: BenchmarkResult): string {
   const out: string[] = [];
-  out.push(`Backend ${result.backend}; matmul ${result.matmulGflops.toFixed(1)} GFLOP/s on 1280×128×256; ${result.rounds} rounds, variants alternating; medians.`);
+  out.push(`Backend ${result.backend}; matmul ${result.matmulGflops.toFixed(1)} GFLOP/s on 1280×128×256; ${result.rounds} rounds, variants alternating; fastest samples.`);
   const batches = result.results[0]?.training.map((t) => t.batch) ?? [];
   out.push('');
   out.push(
