@@ -23,7 +23,7 @@ import type { HeadRouting } from '@moh/head-router';
 import type { Kernels, Workspace } from '@moh/tensor';
 import type { AttentionConfig } from './config.js';
 import { planBlocks, type HeadStash, type PassLayout } from './blocks.js';
-import { HeadBlockEngine, type HeadView } from './head-block.js';
+import { HeadBlockEngine, type HeadView, type TransposedKeys } from './head-block.js';
 import type { AttentionParams } from './params.js';
 import { RopeTable } from './rope.js';
 
@@ -86,6 +86,7 @@ export class AttentionCore {
    * Runs every head on its active rows: query projection (and rotation) into `qc`,
    * blocked attention into `oc`, then `gated = gate·o` (with W_o; without it `gated` is
    * unused) and the output `y` (`(rows, d)`, overwritten). `q (rows, H·D)` is scratch.
+   * `keysT`: the keys also transposed (a KV cache), read by the scores; null otherwise.
    */
   forwardHeads(
     x: Float32Array,
@@ -93,6 +94,7 @@ export class AttentionCore {
     layout: PassLayout,
     window: number | null,
     keys: Float32Array,
+    keysT: TransposedKeys | null,
     values: Float32Array,
     q: Float32Array,
     qc: Float32Array,
@@ -122,7 +124,7 @@ export class AttentionCore {
         for (let r = 0; r < count; r++) this.rope.rotate(qc, at + r * D, layout.startPos + (rows[r] % layout.rowsPerSeq));
       }
       planBlocks(stashes[h], rows, layout, window, this.positions, this.workspace);
-      this.engine.forward(stashes[h], this.headView(h, base), qc, keys, values, oc);
+      this.engine.forward(stashes[h], this.headView(h, base), qc, keys, keysT, values, oc);
       base += count;
     }
     this.combine(routing, oc, gated, y);
