@@ -6,6 +6,7 @@ import { availableBackends } from '@moh/tensor';
 import { seededValues } from '@moh/test-utils';
 import { describe, expect, it } from 'vitest';
 import { Attention } from '../attention.js';
+import { transposedStride } from '../head-block.js';
 import type { AdaptiveWindow, PositionEncoding } from '../config.js';
 import { makeParams, randomRouting, sliceRouting, sliceRows, tinyConfig } from './fixtures.js';
 
@@ -41,6 +42,28 @@ describe.each(availableBackends().map((b) => [b.label, b] as const))('KV cache (
     expect(() => cache.append(sliceRows(x, B, T, 16, 0, 1), 1, sliceRouting(routing, B, T, 0, 1))).toThrow(/capacity/);
   });
 
+  // B·C = 128 keys: the transposed keys' stride is padded (144), and the 40-token chunk
+  // spans several blocks per head, so a decode step reads columns far apart.
+  it.each([
+    { position: { kind: 'rope', base: 10000 } as PositionEncoding, window: 20, kvHeads: 2 },
+    { position: { kind: 'cope', maxPositions: 9 } as PositionEncoding, window: null, kvHeads: 1 },
+  ])('long sequences with a padded key stride: $position.kind, window $window, G $kvHeads', ({ position, window, kvHeads }) => {
+    const long = 64;
+    const config = tinyConfig({ position, window, kvHeads, outputProjection: true });
+    const { params, grads } = makeParams(config, 11);
+    const layer = new Attention(config, params, grads, backend);
+    const x = seededValues(6, B * long * 16);
+    const routing = randomRouting(4, B * long, H, 0.5);
+    const cache = layer.createCache(B, long);
+    const full = Float32Array.from(layer.forward(x, B, long, routing));
+    let start = 0;
+    for (const n of [40, 1, 1, 22]) {
+      const out = cache.append(sliceRows(x, B, long, 16, start, n), n, sliceRouting(routing, B, long, start, n));
+      expect(Array.from(out)).toEqual(Array.from(sliceRows(full, B, long, 16, start, n)));
+      start += n;
+    }
+  });
+
   it('a shorter full recompute with the cache window matches the decoded prefix (adaptive windows)', () => {
     const config = tinyConfig({ window: 3, adaptiveWindow: { kind: 'sequenceLength', min: 2, max: 6 }, position: { kind: 'rope', base: 10000 } });
     const { params, grads } = makeParams(config, 7);
@@ -52,5 +75,16 @@ describe.each(availableBackends().map((b) => [b.label, b] as const))('KV cache (
     const n = 4; // ⌊4/2⌋ = 2 would be the strategy's window; the cache's is ⌊7/2⌋ = 3
     const prefix = layer.forward(sliceRows(x, B, T, 16, 0, n), B, n, sliceRouting(routing, B, T, 0, n), { window: cache.window });
     expect(Array.from(prefix)).toEqual(Array.from(sliceRows(decoded, B, T, 16, 0, n)));
+  });
+});
+
+describe('transposedStride', () => {
+  it('holds every key row and is an odd number of 64-byte lines', () => {
+    for (const rows of [1, 7, 16, 128, 144, 512, 1000, 8192]) {
+      const ld = transposedStride(rows);
+      expect(ld).toBeGreaterThanOrEqual(rows);
+      expect(ld - rows).toBeLessThan(32);
+      expect((ld / 16) % 2).toBe(1);
+    }
   });
 });
