@@ -172,7 +172,7 @@ export class Attention {
     }
     const layout: PassLayout = { rowsPerSeq: seqLen, startPos: 0, kvRowsPerSeq: seqLen };
     for (let b = 0; b < batch; b++) this.core.projectKeysValues(this.x, b * seqLen, seqLen, this.keys, this.values, b * seqLen, 0);
-    this.core.forwardHeads(this.x, routing, layout, window, this.keys, this.values, this.q, this.qc, this.oc, this.gated, this.y, this.stashes);
+    this.core.forwardHeads(this.x, routing, layout, window, this.keys, null, this.values, this.q, this.qc, this.oc, this.gated, this.y, this.stashes);
     this.lastWindow = window;
     this.saved = { routing, layout, window };
     if (this.config.adaptiveWindow.kind === 'attentionEntropy' && options.updateEntropy !== false) {

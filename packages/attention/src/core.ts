@@ -23,7 +23,7 @@ import type { HeadRouting } from '@moh/head-router';
 import type { Kernels, Workspace } from '@moh/tensor';
 import type { AttentionConfig } from './config.js';
 import { planBlocks, type HeadStash, type PassLayout } from './blocks.js';
-import { HeadBlockEngine, type HeadView } from './head-block.js';
+import { HeadBlockEngine, type HeadView, type TransposedKeys } from './head-block.js';
 import type { AttentionParams } from './params.js';
 import { RopeTable } from './rope.js';
 
@@ -86,6 +86,7 @@ export class AttentionCore {
    * Runs every head on its active rows: query projection (and rotation) into `qc`,
    * blocked attention into `oc`, then `gated = gate·o` (with W_o; without it `gated` is
    * unused) and the output `y` (`(rows, d)`, overwritten). `q (rows, H·D)` is scratch.
+   * `keysT`: the keys also transposed (a KV cache), read by the scores; null otherwise.
    */
   forwardHeads(
     x: Float32Array,
@@ -93,6 +94,7 @@ export class AttentionCore {
     layout: PassLayout,
     window: number | null,
     keys: Float32Array,
+    keysT: TransposedKeys | null,
     values: Float32Array,
     q: Float32Array,
     qc: Float32Array,
@@ -104,6 +106,7 @@ export class AttentionCore {
     const { d, H, D, kernels, params } = this;
     const hd = H * D;
     const n = routing.rows;
+    if (n === 1) this.projectOneRow(x, routing, qc);
     let base = 0;
     for (let h = 0; h < H; h++) {
       const rows = routing.activeRows[h];
@@ -111,7 +114,9 @@ export class AttentionCore {
       stashes[h].blockCount = 0;
       if (count === 0) continue;
       const at = base * D;
-      if (count === n) {
+      if (n === 1) {
+        // Projected above, with the head's neighbours.
+      } else if (count === n) {
         // Every row (ascending rows are then 0 … n−1): the compact rows are the rows.
         kernels.matmul(qc.subarray(at), x, params.wq.subarray(h * D), n, d, D, false, d, hd, D);
       } else {
@@ -122,10 +127,34 @@ export class AttentionCore {
         for (let r = 0; r < count; r++) this.rope.rotate(qc, at + r * D, layout.startPos + (rows[r] % layout.rowsPerSeq));
       }
       planBlocks(stashes[h], rows, layout, window, this.positions, this.workspace);
-      this.engine.forward(stashes[h], this.headView(h, base), qc, keys, values, oc);
+      this.engine.forward(stashes[h], this.headView(h, base), qc, keys, keysT, values, oc);
       base += count;
     }
     this.combine(routing, oc, gated, y);
+  }
+
+  /**
+   * The queries of a one-row pass (a decode step of one sequence): its active heads'
+   * compact rows are then adjacent, in head order, so each run of consecutive active
+   * heads is one product over their columns of W_q, not one per head. Each element is
+   * still summed over d in order: same bits, fewer calls.
+   */
+  private projectOneRow(x: Float32Array, routing: HeadRouting, qc: Float32Array): void {
+    const { d, H, D, kernels, params } = this;
+    const hd = H * D;
+    let base = 0;
+    for (let h = 0; h < H; ) {
+      if (routing.activeRows[h].length === 0) {
+        h++;
+        continue;
+      }
+      let end = h + 1;
+      while (end < H && routing.activeRows[end].length > 0) end++;
+      const width = (end - h) * D;
+      kernels.matmul(qc.subarray(base * D), x, params.wq.subarray(h * D), 1, d, width, false, d, hd, width);
+      base += end - h;
+      h = end;
+    }
   }
 
   /** Where head `h`, whose compact rows start at `base`, lives in the pass buffers. */

@@ -5,7 +5,8 @@
  * and their gradients are plain slices: nothing is gathered or scattered per block. A
  * block costs a handful of kernel calls whatever its size:
  *
- * - scores `S = Qb·Kᵀ` over the block's keys (`matmulNT`), CoPE biases when enabled;
+ * - scores `S = Qb·Kᵀ` over the block's keys (`matmulNT`; a KV cache, which keeps its
+ *   keys transposed as well, a plain `matmul` on `Kᵀ`), CoPE biases when enabled;
  * - the masked softmax of every row over its own band (`maskedSoftmaxForward`), which
  *   leaves exact zeros outside the bands;
  * - `Ob = P·V` (`matmul`), straight into the head's output slice.
@@ -32,6 +33,31 @@ export interface CopeTables {
   readonly params: { readonly cope?: Float32Array };
   readonly grads: { readonly cope?: Float32Array };
   readonly positions: number;
+}
+
+/**
+ * Keys also stored transposed, `(G·D, ld)`: column `c` of key row `j` at `c·ld + j`, so
+ * that a block's scores are a plain `Qb·Kᵀ` product over `D` rows of it. The A·Bᵀ product
+ * transposes its whole `(W, D)` key panel into scratch on every call, which for the
+ * single query row of a decode step costs more than the product itself; a KV cache
+ * writes each key's column once, when it is appended. `ld` is padded by
+ * {@link transposedStride}. Both products sum each score in the order of D, so the bits
+ * are the same.
+ */
+export interface TransposedKeys {
+  readonly data: Float32Array;
+  readonly ld: number;
+}
+
+/**
+ * The row stride of a `(G·D, kvRows)` transpose: `kvRows` rounded up to an odd number of
+ * 64-byte lines. A block product reads D rows of it at once; at a power-of-two stride
+ * (a capacity of 512) those rows all fall into one L1 set and evict each other, which
+ * made the score product about twice as slow in an earlier experiment.
+ */
+export function transposedStride(kvRows: number): number {
+  const lines = Math.ceil(kvRows / 16);
+  return 16 * (lines % 2 === 0 ? lines + 1 : lines);
 }
 
 /** Where one head's rows live in the pass buffers. */
@@ -70,9 +96,18 @@ export class HeadBlockEngine {
 
   /**
    * Forward of every block of `stash` (planned by `planBlocks`): weights into the stash,
-   * the head's outputs into its rows of `oc`, from its queries in `qc`.
+   * the head's outputs into its rows of `oc`, from its queries in `qc`. With `keysT`
+   * (a KV cache), the scores read it instead of `keys`.
    */
-  forward(stash: HeadStash, head: HeadView, qc: Float32Array, keys: Float32Array, values: Float32Array, oc: Float32Array): void {
+  forward(
+    stash: HeadStash,
+    head: HeadView,
+    qc: Float32Array,
+    keys: Float32Array,
+    keysT: TransposedKeys | null,
+    values: Float32Array,
+    oc: Float32Array,
+  ): void {
     const { kernels, headDim: D, kvStride, cope } = this;
     const blocks = stash.blocks;
     for (let b = 0; b < stash.blockCount; b++) {
@@ -80,11 +115,13 @@ export class HeadBlockEngine {
       const first = blocks[rec + Block.first];
       const count = blocks[rec + Block.count];
       const W = blocks[rec + Block.width];
-      const kv = blocks[rec + Block.keyRow] * kvStride + head.kvCol;
+      const keyRow = blocks[rec + Block.keyRow];
+      const kv = keyRow * kvStride + head.kvCol;
       const at = (head.base + first) * D;
       const qb = qc.subarray(at, at + count * D);
       const scores = stash.probs.subarray(blocks[rec + Block.probs], blocks[rec + Block.probs] + count * W);
-      kernels.matmulNT(scores, qb, keys.subarray(kv), count, D, W, false, D, kvStride, W);
+      if (keysT === null) kernels.matmulNT(scores, qb, keys.subarray(kv), count, D, W, false, D, kvStride, W);
+      else kernels.matmul(scores, qb, keysT.data.subarray(head.kvCol * keysT.ld + keyRow), count, D, W, false, D, keysT.ld, W);
       let softmaxScale = this.scale;
       if (cope !== null) {
         const scratch = this.growCope(count, cope.positions);

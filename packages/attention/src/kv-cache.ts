@@ -12,12 +12,19 @@
  * a full forward over the whole sequence with that window, provided the backend's
  * products give each output row the same arithmetic whatever other rows share the call
  * (true of the reference backend, whose products accumulate each element in order).
+ * The scores read a transposed copy of the keys with `matmul` where the full forward
+ * reads the keys with `matmulNT`; both sum each score in the order of D, so that too
+ * gives the same bits.
+ *
+ * Memory: `2·B·C·G·D` floats of keys and values, plus `G·D·ld` for the transposed keys,
+ * `ld` being `B·C` padded by at most 31 (see `transposedStride`).
  *
  * @packageDocumentation
  */
 import type { HeadRouting } from '@moh/head-router';
 import { emptyStash, releaseStash, type HeadStash } from './blocks.js';
 import type { AttentionCore } from './core.js';
+import { transposedStride, type TransposedKeys } from './head-block.js';
 import { checkRouting } from './routing-check.js';
 
 /** Cached keys and values of B sequences; made by `Attention.createCache`. */
@@ -25,6 +32,11 @@ export class AttentionCache {
   /** `(B·C, G·D)`: rotated keys and values, sequence `b` in rows `b·C … b·C+C−1`. */
   private readonly keys: Float32Array;
   private readonly values: Float32Array;
+  /**
+   * `(G·D, ld)`: the keys transposed, cache row `j` in column `j`, written as tokens are
+   * appended. A decode step's scores then need no per-call transpose of the key panel.
+   */
+  private readonly keysT: TransposedKeys;
   private filled = 0;
   private chunkRows = 0;
   /**
@@ -53,6 +65,8 @@ export class AttentionCache {
     const kv = core.G * core.D;
     this.keys = core.workspace.float32(batch * capacity * kv);
     this.values = core.workspace.float32(batch * capacity * kv);
+    const ld = transposedStride(batch * capacity);
+    this.keysT = { data: core.workspace.float32(kv * ld), ld };
     this.stashes = Array.from({ length: core.H }, emptyStash);
   }
 
@@ -88,11 +102,14 @@ export class AttentionCache {
       this.gated = w.ensure(this.gated, core.config.outputProjection ? rows * hd : 0);
       this.y = w.ensure(this.y, rows * core.d);
     }
+    const kv = core.G * core.D;
     for (let b = 0; b < this.batch; b++) {
-      core.projectKeysValues(x, b * n, n, this.keys, this.values, b * this.capacity + this.filled, this.filled);
+      const row = b * this.capacity + this.filled;
+      core.projectKeysValues(x, b * n, n, this.keys, this.values, row, this.filled);
+      toColumns(this.keysT.data, this.keysT.ld, this.keys, row, n, kv);
     }
     const layout = { rowsPerSeq: n, startPos: this.filled, kvRowsPerSeq: this.capacity };
-    core.forwardHeads(x, routing, layout, this.window, this.keys, this.values, this.q, this.qc, this.o, this.gated, this.y, this.stashes);
+    core.forwardHeads(x, routing, layout, this.window, this.keys, this.keysT, this.values, this.q, this.qc, this.o, this.gated, this.y, this.stashes);
     this.filled += n;
     return this.y;
   }
@@ -105,8 +122,17 @@ export class AttentionCache {
   /** Returns the cache's buffers to the layer's workspace; the cache is unusable afterwards. */
   free(): void {
     const w = this.core.workspace;
-    for (const buffer of [this.keys, this.values, this.q, this.qc, this.o, this.gated, this.y]) w.release(buffer);
+    for (const buffer of [this.keys, this.values, this.keysT.data, this.q, this.qc, this.o, this.gated, this.y]) w.release(buffer);
     for (const stash of this.stashes) releaseStash(stash, w);
     this.filled = this.capacity;
+  }
+}
+
+/** `dst[c·ld + row] = src[row·cols + c]` for rows `first … first+count−1`: new keys into the transposed copy. */
+function toColumns(dst: Float32Array, ld: number, src: Float32Array, first: number, count: number, cols: number): void {
+  for (let c = 0; c < cols; c++) {
+    const to = c * ld + first;
+    let from = first * cols + c;
+    for (let i = 0; i < count; i++, from += cols) dst[to + i] = src[from];
   }
 }

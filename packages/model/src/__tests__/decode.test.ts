@@ -25,11 +25,11 @@ const cases: [string, ModelConfigInput][] = [
   }],
 ];
 
-describe('KV-cache decoding', () => {
+// One sequence makes every decode step a one-row pass (queries projected per run of heads).
+describe.each([1, 2])('KV-cache decoding, batch %i', (batch) => {
   it.each(cases)('%s: prompt then one token at a time equals full recomputation exactly', (_label, input) => {
     const config = tinyConfig(input);
     const model = tinyModel(config);
-    const batch = 2;
     const length = 8;
     const V = config.vocabSize;
     const ids = Int32Array.from({ length: batch * length }, (_, i) => (i * 7 + 3) % V);
