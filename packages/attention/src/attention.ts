@@ -171,7 +171,10 @@ export class Attention {
       throw new Error(`forward: options.window must be a positive integer or null, got ${window}`);
     }
     const layout: PassLayout = { rowsPerSeq: seqLen, startPos: 0, kvRowsPerSeq: seqLen };
-    for (let b = 0; b < batch; b++) this.core.projectKeysValues(this.x, b * seqLen, seqLen, this.keys, this.values, b * seqLen, 0);
+    // Without RoPE a key depends on its row alone, so all sequences' rows are one product
+    // (same bits: each element sums over d in order); RoPE rotates by position per sequence.
+    if (this.core.rope === null) this.core.projectKeysValues(this.x, 0, n, this.keys, this.values, 0, 0);
+    else for (let b = 0; b < batch; b++) this.core.projectKeysValues(this.x, b * seqLen, seqLen, this.keys, this.values, b * seqLen, 0);
     this.core.forwardHeads(this.x, routing, layout, window, this.keys, null, this.values, this.q, this.qc, this.oc, this.gated, this.y, this.stashes);
     this.lastWindow = window;
     this.saved = { routing, layout, window };
