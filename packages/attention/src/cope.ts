@@ -16,8 +16,10 @@
  *
  * The per-key loops (gates, positions, interpolation and their gradients) are the
  * kernels `copeGatesForward`, `copeBiasForward` and `copeBiasBackward` of `@moh/tensor`
- * (WebAssembly on the fast backend); this file plans a block's calls around the two
- * table products.
+ * (WebAssembly on the fast backend); this file states a block's calls around the two
+ * table products. The layer runs the very same steps inside the fused kernels
+ * `attentionBlocksForward` / `attentionBlocksBackward` (all of a head's blocks in one
+ * call; see head-block.ts).
  *
  * Memory: only the gates are kept for the backward. Positions (suffix sums of the gates)
  * and `q·E` are recomputed there by the same arithmetic, which is cheap next to the
