@@ -139,6 +139,12 @@ const CASES: Case[] = [
     kvRowsPerSeq: 24, window: 24, span: 6, D: 8, groups: 2, group: 0, P: 5,
   },
   {
+    // Blocks whose key ranges slide along a long sequence (and a one-row sequence).
+    name: 'a long sequence with a sliding window, sparse rows',
+    active: [Array.from({ length: 160 }, (_, i) => 7 * i + (i % 3)), [3, 600, 1100]],
+    kvRowsPerSeq: 1120, window: 40, span: 32, D: 4, groups: 1, group: 0, P: 0,
+  },
+  {
     name: 'D 16, CoPE without clamping, a window, blocks of one row',
     active: [[2, 5, 9, 10, 11, 12, 30, 31], [7]],
     kvRowsPerSeq: 32, window: 12, span: 1, D: 16, groups: 3, group: 2, P: 32,

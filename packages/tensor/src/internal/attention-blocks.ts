@@ -7,7 +7,7 @@
  * @internal
  */
 import { ATTENTION_BLOCK_FIELDS, AttentionBlock } from '../kernels/attention.js';
-import { checkBands, checkCopeTable } from './bands.js';
+import { checkCopeTable } from './bands.js';
 import { checkSizes } from './fast/shapes.js';
 
 /** What the blocks of one call read and write, in elements, and their largest block. */
@@ -89,7 +89,14 @@ export function checkAttentionBlocks(layout: BlockLayout): BlockExtents {
     }
     if (cope && layout.tableWidths) checkCopeTable(positions, blocks[rec + AttentionBlock.positions]);
     if (count === 0) continue;
-    checkBands(lo.subarray(first), hi.subarray(first), scale, count, W);
+    // checkBands' rule, inline: a decode step calls this per head for one row, and views
+    // of lo/hi per block would cost more than the check.
+    if (lo.length < first + count || hi.length < first + count) {
+      throw new RangeError(`Block ${b} needs bands for rows ${first} … ${first + count - 1}; the lists have ${lo.length} and ${hi.length}.`);
+    }
+    for (let r = first; r < first + count; r++) {
+      if (!(lo[r] >= 0 && lo[r] <= hi[r] && hi[r] <= W)) throw new RangeError(`Row ${r} has the band [${lo[r]}, ${hi[r]}), not inside [0, ${W}].`);
+    }
     rows = Math.max(rows, first + count);
     probs = Math.max(probs, at + count * W);
     maxCount = Math.max(maxCount, count);
