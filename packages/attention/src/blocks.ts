@@ -3,8 +3,9 @@
  * a block is a run of active rows of one sequence whose positions lie within
  * {@link BLOCK_SPAN} of each other. Its queries meet one contiguous range of keys, the
  * union of the rows' visible ranges, so scores, softmax and `A·V` of the whole block
- * are three kernel calls on a `(count, W)` rectangle; each row's band inside it (its
- * visible keys `lo … t`) is what the masked softmax reads.
+ * are three products on a `(count, W)` rectangle (all blocks of a head go to the fused
+ * attention kernels in one call); each row's band inside it (its visible keys `lo … t`)
+ * is what the masked softmax reads.
  *
  * The span bounds the padding: a row at position `t` of a block starting at `t0` pays
  * for at most `t0 + SPAN − t − 1` masked columns, so for long contexts the rectangle is
@@ -14,7 +15,7 @@
  *
  * @packageDocumentation
  */
-import type { Workspace } from '@moh/tensor';
+import { ATTENTION_BLOCK_FIELDS, AttentionBlock, type Workspace } from '@moh/tensor';
 import { firstVisibleKey } from './window.js';
 
 /** How a pass's rows map to sequences, positions and key rows. */
@@ -33,24 +34,17 @@ export interface PassLayout {
  */
 export const BLOCK_SPAN = 32;
 
-/** Fields of one block record in {@link HeadStash.blocks}, `BLOCK_FIELDS` ints each. */
-export const Block = {
-  /** Index of the block's first row in the head's active-row list. */
-  first: 0,
-  /** Rows in the block. */
-  count: 1,
-  /** K/V buffer row of the block's first key (column 0 of its rectangle). */
-  keyRow: 2,
-  /** Keys W, the rectangle's width. */
-  width: 3,
-  /** Start of the block's `(count, W)` weights in {@link HeadStash.probs}. */
-  probs: 4,
-  /** CoPE: table entries the block reads, `Pb` (its `q·E` is `(count, Pb)`). */
-  positions: 5,
-} as const;
+/**
+ * Fields of one block record in {@link HeadStash.blocks}, `BLOCK_FIELDS` ints each: the
+ * records the fused attention kernels of `@moh/tensor` read (`AttentionBlock`), so that a
+ * head's blocks go to them as planned. `first` indexes the head's active-row list,
+ * `keyRow` the K/V buffers, `probs` {@link HeadStash.probs}; CoPE's `positions` (`Pb`,
+ * its `q·E` is `(count, Pb)`) is written by the forward.
+ */
+export const Block = AttentionBlock;
 
 /** Ints per block record. */
-export const BLOCK_FIELDS = 6;
+export const BLOCK_FIELDS = ATTENTION_BLOCK_FIELDS;
 
 /** What one head's blocks of a forward keep for the backward, grown on demand. */
 export interface HeadStash {

@@ -16,8 +16,11 @@
  *
  * The per-key loops (gates, positions, interpolation and their gradients) are the
  * kernels `copeGatesForward`, `copeBiasForward` and `copeBiasBackward` of `@moh/tensor`
- * (WebAssembly on the fast backend); this file plans a block's calls around the two
- * table products.
+ * (WebAssembly on the fast backend); this file states a block's calls around the two
+ * table products. The layer runs the very same steps, and their backward, inside the
+ * fused kernels `attentionBlocksForward` / `attentionBlocksBackward` of `@moh/tensor`
+ * (all of a head's blocks in one call; see head-block.ts), whose specs hold them to the
+ * per-block kernel sequence bit for bit.
  *
  * Memory: only the gates are kept for the backward. Positions (suffix sums of the gates)
  * and `q·E` are recomputed there by the same arithmetic, which is cheap next to the
@@ -82,43 +85,4 @@ export function copeBlockForward(
   kernels.matmulNT(qe, qb, table().subarray(tableOff), count, headDim, width);
   kernels.copeBiasForward(scores, gates, qe, lo, hi, scale, positions, width, count, W);
   return width;
-}
-
-/** Scratch of {@link copeBlockBackward}, grown by the caller. */
-export interface CopeScratch {
-  /** `(≥ count·Pb)`: the block's `q·E`, recomputed. */
-  readonly qe: Float32Array;
-  /** `(≥ count·Pb)`: the block's gradient of `q·E`. */
-  readonly dqe: Float32Array;
-}
-
-/**
- * Backward of {@link copeBlockForward}, whose `Pb` is `qeWidth`. `dS` holds the score
- * gradients on the bands; it is turned in place into the gradient of the raw dot products
- * (`dS·scale` plus the gate path). Writes `dqb (count, D)` (overwritten) with the bias
- * path into `q`, and accumulates `dqeᵀ·Qb` into `dTable`.
- */
-export function copeBlockBackward(
-  kernels: Kernels,
-  table: () => Float32Array,
-  dTable: () => Float32Array,
-  tableOff: number,
-  positions: number,
-  headDim: number,
-  qb: Float32Array,
-  dS: Float32Array,
-  scale: number,
-  block: CopeBlock,
-  z: Float32Array,
-  qeWidth: number,
-  dqb: Float32Array,
-  scratch: CopeScratch,
-): void {
-  const { count, width: W } = block;
-  const { lo, hi, gates } = blockBands(block, z);
-  const { qe, dqe } = scratch;
-  kernels.matmulNT(qe, qb, table().subarray(tableOff), count, headDim, qeWidth);
-  kernels.copeBiasBackward(dS, dqe, gates, qe, lo, hi, scale, positions, qeWidth, count, W);
-  kernels.matmul(dqb, dqe, table().subarray(tableOff), count, qeWidth, headDim);
-  kernels.matmulTN(dTable().subarray(tableOff), dqe, qb, qeWidth, count, headDim, true);
 }

@@ -2,8 +2,8 @@
  * Attention of one head over its blocks of active rows (see blocks.ts), with the
  * backward right beside it. A head's rows live in compact head-major buffers (its r-th
  * active row at row `base + r`, D wide), so a block's queries `Qb (count, D)`, outputs
- * and their gradients are plain slices: nothing is gathered or scattered per block. A
- * block costs a handful of kernel calls whatever its size:
+ * and their gradients are plain slices: nothing is gathered or scattered per block. Per
+ * block the forward is
  *
  * - scores `S = Qb·Kᵀ` over the block's keys (`matmulNT`; a KV cache, which keeps its
  *   keys transposed as well, a plain `matmul` on `Kᵀ`), CoPE biases when enabled;
@@ -11,7 +11,12 @@
  *   leaves exact zeros outside the bands;
  * - `Ob = P·V` (`matmul`), straight into the head's output slice.
  *
- * Inactive (row, head) pairs are never part of a block, so they cost nothing.
+ * All the blocks of a head go to the kernels in one call (`attentionBlocksForward`,
+ * `attentionBlocksBackward` of `@moh/tensor`), which run exactly that sequence of kernels
+ * block after block: a block used to cost ~6 kernel calls forward and ~10 backward, whose
+ * marshalling outweighed the arithmetic of small blocks (a decode step's single rows, a
+ * routed head's sparse rows). Inactive (row, head) pairs are never part of a block, so
+ * they cost nothing.
  *
  * Shapes: D head width, `count` rows and `W` keys in a block; `qc`, `oc`, `dOc`, `dQc`
  * are compact `(Σ_h count_h, D)`; `keys`, `values` rows have stride `G·D` with the
@@ -25,8 +30,7 @@
  * @packageDocumentation
  */
 import type { Kernels, Workspace } from '@moh/tensor';
-import { Block, BLOCK_FIELDS, type HeadStash } from './blocks.js';
-import { copeBlockBackward, copeBlockForward, type CopeBlock, type CopeScratch } from './cope.js';
+import type { HeadStash } from './blocks.js';
 
 /** The records holding the `(H, P, D)` CoPE tables and their gradient (re-read at each use). */
 export interface CopeTables {
@@ -73,25 +77,16 @@ export interface HeadView {
 /** Runs the blocks of one head at a time for a layer's geometry. */
 export class HeadBlockEngine {
   private readonly scale: number;
-  /** `(count, W)` gradient of the weights, then of the scores. */
-  private dP: Float32Array = new Float32Array(0);
-  private copeScratch: CopeScratch;
-  /** Getters of the CoPE table and its gradient (re-read at each kernel call; see cope.ts). */
-  private readonly table: () => Float32Array;
-  private readonly dTable: () => Float32Array;
 
   constructor(
     private readonly kernels: Kernels,
     private readonly headDim: number,
     private readonly kvStride: number,
     private readonly cope: CopeTables | null,
-    private readonly workspace: Workspace,
+    // The fused kernels size their own scratch; kept so the layer's construction is unchanged.
+    _workspace: Workspace,
   ) {
     this.scale = 1 / Math.sqrt(headDim);
-    const empty = new Float32Array(0);
-    this.copeScratch = { qe: empty, dqe: empty };
-    this.table = () => cope?.params.cope as Float32Array;
-    this.dTable = () => cope?.grads.cope as Float32Array;
   }
 
   /**
@@ -108,41 +103,23 @@ export class HeadBlockEngine {
     values: Float32Array,
     oc: Float32Array,
   ): void {
-    const { kernels, headDim: D, kvStride, cope } = this;
-    const blocks = stash.blocks;
-    for (let b = 0; b < stash.blockCount; b++) {
-      const rec = b * BLOCK_FIELDS;
-      const first = blocks[rec + Block.first];
-      const count = blocks[rec + Block.count];
-      const W = blocks[rec + Block.width];
-      const keyRow = blocks[rec + Block.keyRow];
-      const kv = keyRow * kvStride + head.kvCol;
-      const at = (head.base + first) * D;
-      const qb = qc.subarray(at, at + count * D);
-      const scores = stash.probs.subarray(blocks[rec + Block.probs], blocks[rec + Block.probs] + count * W);
-      if (keysT === null) kernels.matmulNT(scores, qb, keys.subarray(kv), count, D, W, false, D, kvStride, W);
-      else kernels.matmul(scores, qb, keysT.data.subarray(head.kvCol * keysT.ld + keyRow), count, D, W, false, D, keysT.ld, W);
-      let softmaxScale = this.scale;
-      if (cope !== null) {
-        const scratch = this.growCope(count, cope.positions);
-        blocks[rec + Block.positions] = copeBlockForward(
-          kernels, this.table, head.tableOff, cope.positions, D, qb, scores, this.scale, this.copeBlock(stash, first, count, W),
-          stash.z, scratch.qe,
-        );
-        softmaxScale = 1;
-      }
-      kernels.maskedSoftmaxForward(
-        scores, scores, stash.lo.subarray(first, first + count), stash.hi.subarray(first, first + count), softmaxScale, count, W,
-      );
-      kernels.matmul(oc.subarray(at, at + count * D), scores, values.subarray(kv), count, W, D, false, W, kvStride, D);
-    }
+    const { headDim: D, kvStride, cope } = this;
+    const at = head.base * D;
+    const [k, ldk] = keysT === null ? [keys.subarray(head.kvCol), kvStride] : [keysT.data.subarray(head.kvCol * keysT.ld), keysT.ld];
+    // The table view is taken at the call: a kernel call may grow the memory and detach an older one.
+    const table = cope === null ? null : (cope.params.cope as Float32Array).subarray(head.tableOff);
+    this.kernels.attentionBlocksForward(
+      oc.subarray(at), stash.probs, stash.z, stash.blocks, qc.subarray(at), k, values.subarray(head.kvCol),
+      stash.lo, stash.hi, stash.packed, table, this.scale, cope?.positions ?? 0, keysT !== null,
+      stash.blockCount, D, ldk, kvStride,
+    );
   }
 
   /**
    * Backward of {@link HeadBlockEngine.forward}. `dOc` holds the gradient of the head's
    * outputs on its rows (the gate already applied); writes its query gradients into its
    * rows of `dQc` (overwritten) and adds key/value gradients into `dKeys`/`dValues`
-   * (laid out like `keys`).
+   * (laid out like `keys`), and CoPE table gradients into the layer's.
    */
   backward(
     stash: HeadStash,
@@ -155,54 +132,15 @@ export class HeadBlockEngine {
     dKeys: Float32Array,
     dValues: Float32Array,
   ): void {
-    const { kernels, headDim: D, kvStride, cope } = this;
-    const blocks = stash.blocks;
-    for (let b = 0; b < stash.blockCount; b++) {
-      const rec = b * BLOCK_FIELDS;
-      const first = blocks[rec + Block.first];
-      const count = blocks[rec + Block.count];
-      const W = blocks[rec + Block.width];
-      const kv = blocks[rec + Block.keyRow] * kvStride + head.kvCol;
-      const at = (head.base + first) * D;
-      const qb = qc.subarray(at, at + count * D);
-      const dOb = dOc.subarray(at, at + count * D);
-      const dQb = dQc.subarray(at, at + count * D);
-      const probs = stash.probs.subarray(blocks[rec + Block.probs], blocks[rec + Block.probs] + count * W);
-      // dV += Pᵀ·dOb, dP = dOb·Vᵀ.
-      kernels.matmulTN(dValues.subarray(kv), probs, dOb, W, count, D, true, W, D, kvStride);
-      this.dP = this.workspace.grow(this.dP, count * W);
-      const dP = this.dP;
-      kernels.matmulNT(dP, dOb, values.subarray(kv), count, D, W, false, D, kvStride, W);
-      const lo = stash.lo.subarray(first, first + count);
-      const hi = stash.hi.subarray(first, first + count);
-      let accumulate = false;
-      if (cope !== null) {
-        kernels.maskedSoftmaxBackward(dP, probs, dP, lo, hi, 1, count, W);
-        const scratch = this.growCope(count, cope.positions);
-        copeBlockBackward(
-          kernels, this.table, this.dTable, head.tableOff, cope.positions, D,
-          qb, dP, this.scale, this.copeBlock(stash, first, count, W), stash.z, blocks[rec + Block.positions], dQb, scratch,
-        );
-        accumulate = true;
-      } else {
-        kernels.maskedSoftmaxBackward(dP, probs, dP, lo, hi, this.scale, count, W);
-      }
-      // dQb (+)= dS·K, dK += dSᵀ·Qb.
-      kernels.matmul(dQb, dP, keys.subarray(kv), count, W, D, accumulate, W, kvStride, D);
-      kernels.matmulTN(dKeys.subarray(kv), dP, qb, W, count, D, true, W, D, kvStride);
-    }
-  }
-
-  /** Sizes the CoPE scratch for a block of `count` rows. */
-  private growCope(count: number, positions: number): CopeScratch {
-    const s = this.copeScratch;
-    if (s.qe.length >= count * positions && s.dqe.length >= count * positions) return s;
-    const w = this.workspace;
-    this.copeScratch = { qe: w.grow(s.qe, count * positions), dqe: w.grow(s.dqe, count * positions) };
-    return this.copeScratch;
-  }
-
-  private copeBlock(stash: HeadStash, first: number, count: number, width: number): CopeBlock {
-    return { count, width, first, lo: stash.lo, hi: stash.hi, packed: stash.packed };
+    const { headDim: D, kvStride, cope } = this;
+    const at = head.base * D;
+    const col = head.kvCol;
+    const table = cope === null ? null : (cope.params.cope as Float32Array).subarray(head.tableOff);
+    const dTable = cope === null ? null : (cope.grads.cope as Float32Array).subarray(head.tableOff);
+    this.kernels.attentionBlocksBackward(
+      dQc.subarray(at), dKeys.subarray(col), dValues.subarray(col), dTable, dOc.subarray(at), qc.subarray(at),
+      keys.subarray(col), values.subarray(col), stash.probs, stash.z, stash.blocks, stash.lo, stash.hi, stash.packed,
+      table, this.scale, cope?.positions ?? 0, stash.blockCount, D, kvStride, kvStride,
+    );
   }
 }

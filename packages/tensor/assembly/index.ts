@@ -13,6 +13,9 @@ export {
 export { copeBiasForward, copeGatesForward } from './cope';
 export { copeBiasBackward } from './cope-backward';
 export {
+  attentionBackwardScratchBytes, attentionBlocksBackward, attentionBlocksForward, attentionForwardScratchBytes,
+} from './attention';
+export {
   reluBackward, reluForward, sigmoidBackward, sigmoidForward, siluBackward, siluForward, swigluBackward, swigluForward,
 } from './activations';
 export { layernormBackward, layernormForward, rmsnormBackward, rmsnormForward } from './norms';

@@ -9,6 +9,7 @@
  * @packageDocumentation
  */
 export type { AdamStepOptions, BackendName, Kernels } from './kernels.js';
+export { ATTENTION_BLOCK_FIELDS, AttentionBlock } from './kernels/attention.js';
 export type { Backend, Storage } from './backend.js';
 export { availableBackends, createBackend, enableRelaxedSimd, fastBackend, getBackend, loadBackend, referenceBackend } from './backends.js';
 export type { CreateBackendOptions } from './backends.js';

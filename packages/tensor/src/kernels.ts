@@ -15,6 +15,7 @@
  *
  * @packageDocumentation
  */
+import type { AttentionKernels } from './kernels/attention.js';
 import type { CopeKernels } from './kernels/cope.js';
 import type { ElementwiseKernels } from './kernels/elementwise.js';
 import type { MatmulKernels } from './kernels/matmul.js';
@@ -47,7 +48,7 @@ export interface AdamStepOptions {
  * Every numeric kernel of `@moh/tensor`, grouped by concern in `kernels/`. Both backends
  * implement this interface and are tested by one spec against a float64 computation.
  */
-export interface Kernels extends MatmulKernels, ElementwiseKernels, RowKernels, CopeKernels, ReduceKernels {
+export interface Kernels extends MatmulKernels, ElementwiseKernels, RowKernels, CopeKernels, AttentionKernels, ReduceKernels {
   /** Which backend this is. */
   readonly name: BackendName;
 }

@@ -5,6 +5,7 @@
  * @internal
  */
 import type { Backend, Storage } from '../../backend.js';
+import { attentionKernels } from './attention-kernels.js';
 import { copeKernels } from './cope-kernels.js';
 import { CallFrame } from './frame.js';
 import { WasmHeap } from './heap.js';
@@ -43,5 +44,6 @@ export function assembleBackend(module: WebAssembly.Module, shared: boolean, fma
     ...rowKernels(wasm, frame),
     ...copeKernels(wasm, frame),
     ...reduceKernels(wasm, frame),
+    ...attentionKernels(wasm, frame),
   };
 }

@@ -35,6 +35,19 @@ export interface WasmExports extends WasmRowExports {
     out: Ptr, a: Ptr, b: Ptr, rows: Ptr, count: number, m: number, n: number, acc: Flag,
     lda: number, ldb: number, ldc: number, scratch: Ptr,
   ): void;
+
+  attentionForwardScratchBytes(maxCount: number, maxWidth: number, headDim: number, positions: number): number;
+  attentionBackwardScratchBytes(maxCount: number, maxWidth: number, headDim: number, positions: number): number;
+  attentionBlocksForward(
+    out: Ptr, probs: Ptr, z: Ptr, blocks: Ptr, q: Ptr, keys: Ptr, values: Ptr, lo: Ptr, hi: Ptr, packed: Ptr, table: Ptr,
+    scale: number, positions: number, keysTransposed: Flag, blockCount: number, headDim: number, ldk: number, ldv: number,
+    scratch: Ptr,
+  ): void;
+  attentionBlocksBackward(
+    dQ: Ptr, dKeys: Ptr, dValues: Ptr, dTable: Ptr, dOut: Ptr, q: Ptr, keys: Ptr, values: Ptr, probs: Ptr, z: Ptr,
+    blocks: Ptr, lo: Ptr, hi: Ptr, packed: Ptr, table: Ptr, scale: number, positions: number, blockCount: number,
+    headDim: number, ldk: number, ldv: number, scratch: Ptr,
+  ): void;
 }
 
 /** Row-wise, element-wise and reduction kernels (assembly/ files other than matmul). */

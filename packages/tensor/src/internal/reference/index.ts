@@ -6,6 +6,7 @@
  * @packageDocumentation
  */
 import type { Backend, Storage } from '../../backend.js';
+import { attentionBlocksBackward, attentionBlocksForward } from './attention.js';
 import {
   reluBackward,
   reluForward,
@@ -77,6 +78,8 @@ export function createReferenceBackend(): Backend {
     copeGatesForward,
     copeBiasForward,
     copeBiasBackward,
+    attentionBlocksForward,
+    attentionBlocksBackward,
     logSoftmaxForward,
     logSoftmaxBackward,
     crossEntropyForward,
