@@ -55,7 +55,8 @@ export class MixtureRouter {
   private x: Float32Array = NO_FLOATS;
   private views: ForwardViews | null = null;
   private gradViews: RouterProbabilityBuffers | null = null;
-  // Workspace buffers behind the views (only re-cut when the row count changes).
+  // Workspace buffers behind the views (only re-cut when the row count changes; the
+  // input copy and dX only when a caller needs them).
   private xCopy = NO_FLOATS;
   private sharedMix = NO_FLOATS;
   private r = NO_FLOATS;
@@ -113,6 +114,8 @@ export class MixtureRouter {
     const { hs, hr, k, modelDim: d } = this;
     let input = x;
     if (!inputKept) {
+      // Only a caller that does not keep its input pays for the copy's memory.
+      this.xCopy = this.workspace.ensure(this.xCopy, rows * d);
       input = this.xCopy;
       input.set(x.subarray(0, rows * d));
     }
@@ -133,7 +136,6 @@ export class MixtureRouter {
    */
   private cut(rows: number): ForwardViews {
     const { hs, hr, k, H, workspace: ws } = this;
-    this.xCopy = ws.ensure(this.xCopy, rows * this.modelDim);
     this.sharedMix = ws.ensure(this.sharedMix, rows * (hs + 2));
     this.r = ws.ensure(this.r, rows * hr);
     this.base = ws.ensure(this.base, rows * hr);
@@ -197,6 +199,7 @@ export class MixtureRouter {
     if (grads === undefined) throw new Error('this router was built without gradient views (inference only)');
     const { hs, hr, k } = this;
     const dP = this.gradViews !== null && this.gradViews.r.length === rows * hr ? this.gradViews : this.cutGradients(rows);
+    if (into === undefined) this.dX = this.workspace.ensure(this.dX, rows * this.modelDim);
     const dX = into ?? this.dX;
     const gating = this.selection.gating;
     headGatesBackward(dP.s, dP.r, dP.alpha, this.dBase, dGates, views, views.base, gating, rows, hs, hr, k);
@@ -215,7 +218,6 @@ export class MixtureRouter {
     this.dSharedMix = ws.ensure(this.dSharedMix, rows * (hs + 2));
     this.dR = ws.ensure(this.dR, rows * hr);
     this.dBase = ws.ensure(this.dBase, rows * hr);
-    this.dX = ws.ensure(this.dX, rows * this.modelDim);
     this.gradViews = {
       s: this.dSharedMix.subarray(0, rows * hs),
       r: this.dR,
