@@ -87,6 +87,45 @@ describe.each(testBackends)('HeadRouter forward (%s)', (_, kernels) => {
     expect(stats.entropy).toBeLessThanOrEqual(Math.log(hr) + 1e-6);
   });
 
+  it('weights back to back in one buffer: read in place, same bits as separate arrays, changes seen', () => {
+    const { router, x, params } = routerCase(kernels, 'scaled', 450);
+    const flat = new Float32Array((hs + hr + 2) * d);
+    const views = { ws: flat.subarray(0, hs * d), wr: flat.subarray(hs * d, (hs + hr) * d), wh: flat.subarray((hs + hr) * d) };
+    views.ws.set(params.ws);
+    views.wr.set(params.wr);
+    views.wh.set(params.wh);
+    const selection = router.selection;
+    const inPlace = new HeadRouter(selection, d, H, kernels, views);
+    for (let pass = 0; pass < 2; pass++) {
+      const a = Float32Array.from(router.route(x, N).gates);
+      expect(Array.from(inPlace.route(x, N).gates)).toEqual(Array.from(a));
+      // The weights change in place between calls (an optimizer step): both follow.
+      for (const w of [params.wr, views.wr]) for (let i = 0; i < w.length; i++) w[i] *= -1.5;
+    }
+    // A view re-taken over a new buffer (memory growth) is used from then on.
+    const moved = new Float32Array(flat);
+    const movedViews = { ws: moved.subarray(0, hs * d), wr: moved.subarray(hs * d, (hs + hr) * d), wh: moved.subarray((hs + hr) * d) };
+    let current = views;
+    const follows = new HeadRouter(selection, d, H, kernels, { get ws() { return current.ws; }, get wr() { return current.wr; }, get wh() { return current.wh; } });
+    follows.route(x, N);
+    current = movedViews;
+    flat.fill(0);
+    expect(Array.from(follows.route(x, N).gates)).toEqual(Array.from(router.route(x, N).gates));
+  });
+
+  it('one row: every active head runs on row 0, the others on none', () => {
+    const { router, x } = routerCase(kernels, 'paper', 460);
+    for (let t = 0; t < N; t++) {
+      const routing = router.route(x.subarray(t * d), 1);
+      const selected = Array.from(probabilitiesOf(router).selected);
+      for (let h = 0; h < H; h++) {
+        const active = h < hs || selected.includes(h - hs);
+        expect(Array.from(routing.activeRows[h])).toEqual(active ? [0] : []);
+        expect(routing.gates[h] > 0).toBe(active);
+      }
+    }
+  });
+
   it('routes a different number of rows per call and copies x', () => {
     const { router, x } = routerCase(kernels, 'paper', 400);
     const first = router.route(x, N);

@@ -2,25 +2,56 @@
  * The router's three scorings of a layer's input, as one product: shared
  * `s = softmax(x·W_sᵀ)`, routed `r = softmax(x·W_rᵀ)` and mix `α = softmax(x·W_hᵀ)`
  * (SPEC §4). Three thin products of hs, hr and 2 columns each pay a kernel call, a pass
- * over `x` and the tiles' slow narrow tails; their stacked weights make one product of
- * `E` columns, padded with zero rows to a multiple of 4 so that every tile is vector-wide.
- * On a training step at T = 80 the router is then a small share of a head's saving.
+ * over `x` and the tiles' slow narrow tails; their stacked weights make one product.
  *
- * Shapes: N rows, d model width; `w`, `dW (E, d)` rows `[W_s; W_r; W_h; 0]`;
- * `logits`, `dLogits (N, E)`; `s (N, hs)`, `r (N, hr)`, `α (N, 2)`.
+ * The forward computes the logits transposed, `Wᵀ`-side first: `(E, N) = W · xᵀ`. Its
+ * E = hs + hr + 2 rows fill whole five-row tiles (E = 10 in the seed) and N runs along
+ * the vector lanes, so no padding is needed, and `W` is read in place where the model
+ * keeps `W_s`, `W_r`, `W_h` back to back in its flat parameters: this is the cheapest
+ * layout at one row (a decode step) as at 80 or 1280. Every layout of the products sums
+ * each element over d in the same order, so the logits have the same bits as `x · Wᵀ`.
+ *
+ * The backward works on `(N, E′)` logit gradients, E′ = E padded with zero columns to a
+ * multiple of 4 so that its tiles are vector-wide.
+ *
+ * Shapes: N rows, d model width; `w (E, d)` rows `[W_s; W_r; W_h]`; `logitsT (E, N)`;
+ * `dLogits (N, E′)`; `dW (E, d)`; `s (N, hs)`, `r (N, hr)`, `α (N, 2)`.
  *
  * @packageDocumentation
  */
 import type { Kernels, Workspace } from '@moh/tensor';
-import type { RouterParams } from './params.js';
+import { checkRouterParams, type RouterParams } from './params.js';
+
+/** The probabilities of one forward pass (or their gradients), `s (N, hs)`, `r (N, hr)`, `α (N, 2)`. */
+export interface RouterProbabilityBuffers {
+  readonly s: Float32Array;
+  readonly r: Float32Array;
+  readonly alpha: Float32Array;
+  /**
+   * `(N·hs + N·2)`: `s` and `α` as one array, `α` right after `s`, or null when they
+   * are apart. With hs = 2 both are rows of two entries, so one softmax call (forward
+   * or backward) covers them: a call saved per layer and pass.
+   */
+  readonly sharedMix: Float32Array | null;
+}
+
+/** Whether `b` starts where `a` ends, in the same buffer. */
+function adjacent(a: Float32Array, b: Float32Array): boolean {
+  return a.buffer === b.buffer && b.byteOffset === a.byteOffset + a.byteLength;
+}
 
 /** The stacked router product of one layer, with its scratch (reused from call to call). */
 export class RouterProjection {
-  /** Columns of the stacked product: hs + hr + 2, padded to a multiple of 4. */
-  readonly columns: number;
-  /** `(E, d)`: the stacked weights, copied at each forward (the views may move). */
-  private w: Float32Array = new Float32Array(0);
-  private logits: Float32Array = new Float32Array(0);
+  /** Rows of the stacked weights: E = hs + hr + 2. */
+  readonly scores: number;
+  /** Columns of the backward's logit gradients: E padded to a multiple of 4. */
+  readonly paddedScores: number;
+  /** The parameter views of the last call, and the one view spanning them (null when they are apart). */
+  private seen: readonly Float32Array[] = [];
+  private view: Float32Array | null = null;
+  /** `(E, d)` or `(E′, d)` (zero rows past E): the stacked weights, copied. */
+  private copy: Float32Array = new Float32Array(0);
+  private logitsT: Float32Array = new Float32Array(0);
   private dLogits: Float32Array = new Float32Array(0);
   private dW: Float32Array = new Float32Array(0);
 
@@ -31,76 +62,141 @@ export class RouterProjection {
     private readonly routedHeads: number,
     private readonly modelDim: number,
   ) {
-    this.columns = Math.ceil((sharedHeads + routedHeads + 2) / 4) * 4;
+    this.scores = sharedHeads + routedHeads + 2;
+    this.paddedScores = Math.ceil(this.scores / 4) * 4;
+  }
+
+  /**
+   * The stacked weights `(E, d)` of `params` as they are now: one view over the three
+   * when they lie back to back in one buffer (the model's flat parameters), kept while
+   * the same three views are passed; otherwise a copy, made afresh, since a caller may
+   * change separate weight arrays between calls. The views are read at each call (a
+   * model re-takes them after its memory grows) and checked by length: a detached view
+   * has length 0.
+   */
+  private stacked(params: RouterParams): Float32Array {
+    const { sharedHeads: hs, routedHeads: hr, modelDim: d } = this;
+    const { ws, wr, wh } = params;
+    if (ws.length !== hs * d || wr.length !== hr * d || wh.length !== 2 * d) checkRouterParams(params, 'params', hs, hr, d);
+    if (ws !== this.seen[0] || wr !== this.seen[1] || wh !== this.seen[2]) {
+      this.seen = [ws, wr, wh];
+      const first = hs > 0 ? ws : wr;
+      // Reading a typed array's `buffer` is slow enough to matter in a decode step: done only for new views.
+      this.view = (hs === 0 || adjacent(ws, wr)) && adjacent(wr, wh) ? new Float32Array(first.buffer, first.byteOffset, this.scores * d) : null;
+    }
+    return this.view ?? this.copied(params, this.scores);
+  }
+
+  /** The stacked weights copied into a buffer of `height` rows (zero past E). */
+  private copied(params: RouterParams, height: number): Float32Array {
+    const { sharedHeads: hs, routedHeads: hr, modelDim: d } = this;
+    this.copy = this.workspace.grow(this.copy, this.paddedScores * d);
+    const w = this.copy;
+    w.set(params.ws.subarray(0, hs * d), 0);
+    w.set(params.wr.subarray(0, hr * d), hs * d);
+    w.set(params.wh.subarray(0, 2 * d), (hs + hr) * d);
+    w.fill(0, this.scores * d, height * d);
+    return w;
   }
 
   /** Writes the probabilities `s`, `r`, `α` of `x (rows, d)`. */
-  forward(s: Float32Array, r: Float32Array, alpha: Float32Array, x: Float32Array, params: RouterParams, rows: number): void {
-    const { kernels, sharedHeads: hs, routedHeads: hr, modelDim: d, columns: E } = this;
-    this.w = this.workspace.ensure(this.w, E * d);
-    this.w.set(params.ws.subarray(0, hs * d), 0);
-    this.w.set(params.wr.subarray(0, hr * d), hs * d);
-    this.w.set(params.wh.subarray(0, 2 * d), (hs + hr) * d);
-    this.w.fill(0, (hs + hr + 2) * d, E * d);
+  forward(probs: RouterProbabilityBuffers, x: Float32Array, params: RouterParams, rows: number): void {
+    const { kernels, sharedHeads: hs, routedHeads: hr, modelDim: d, scores: E } = this;
+    const w = this.stacked(params);
     if (rows === 0) return;
-    this.logits = this.workspace.ensure(this.logits, rows * E);
-    const logits = this.logits;
-    kernels.matmulNT(logits, x, this.w, rows, d, E);
+    this.logitsT = this.workspace.grow(this.logitsT, E * rows);
+    const logits = this.logitsT;
+    kernels.matmulNT(logits, w, x, E, d, rows);
+    const { s, r, alpha } = probs;
+    for (let j = 0; j < hs; j++) {
+      const o = j * rows;
+      for (let t = 0; t < rows; t++) s[t * hs + j] = logits[o + t];
+    }
+    for (let j = 0; j < hr; j++) {
+      const o = (hs + j) * rows;
+      for (let t = 0; t < rows; t++) r[t * hr + j] = logits[o + t];
+    }
+    const ao = (hs + hr) * rows;
     for (let t = 0; t < rows; t++) {
-      const o = t * E;
-      for (let j = 0; j < hs; j++) s[t * hs + j] = logits[o + j];
-      for (let j = 0; j < hr; j++) r[t * hr + j] = logits[o + hs + j];
-      alpha[2 * t] = logits[o + hs + hr];
-      alpha[2 * t + 1] = logits[o + hs + hr + 1];
+      alpha[2 * t] = logits[ao + t];
+      alpha[2 * t + 1] = logits[ao + rows + t];
+    }
+    kernels.softmaxForward(r, r, rows, hr);
+    const both = probs.sharedMix;
+    if (hs === 2 && both !== null) {
+      kernels.softmaxForward(both, both, 2 * rows, 2);
+      return;
     }
     if (hs > 0) kernels.softmaxForward(s, s, rows, hs);
-    kernels.softmaxForward(r, r, rows, hr);
     kernels.softmaxForward(alpha, alpha, rows, 2);
   }
 
   /**
-   * Backward of {@link RouterProjection.forward} from the probability gradients `dS`,
-   * `dR`, `dAlpha` (overwritten with the logit gradients): `dX (+)=` the input gradient
-   * (added when `accumulate`), and the weight gradients added into `grads`. With
-   * `routedOnly` (binary gating, whose gates ignore `s` and `α`) `dS` and `dAlpha` are
-   * not read and `W_s`, `W_h` get no gradient.
+   * Backward of {@link RouterProjection.forward} from the probability gradients `dP`
+   * (overwritten with the logit gradients): `dX (+)=` the input gradient (added when
+   * `accumulate`), and the weight gradients added into `grads`. With `routedOnly`
+   * (binary gating, whose gates ignore `s` and `α`) `dP.s` and `dP.alpha` are not read
+   * and `W_s`, `W_h` get no gradient.
    */
   backward(
     dX: Float32Array,
     grads: RouterParams,
-    dS: Float32Array,
-    dR: Float32Array,
-    dAlpha: Float32Array,
+    dP: RouterProbabilityBuffers,
     x: Float32Array,
-    probs: { readonly s: Float32Array; readonly r: Float32Array; readonly alpha: Float32Array },
+    params: RouterParams,
+    probs: RouterProbabilityBuffers,
     rows: number,
     accumulate: boolean,
     routedOnly: boolean,
   ): void {
-    const { kernels, sharedHeads: hs, routedHeads: hr, modelDim: d, columns: E } = this;
+    const { kernels, sharedHeads: hs, routedHeads: hr, modelDim: d, scores: E, paddedScores: Ep } = this;
+    if (grads.ws.length !== hs * d || grads.wr.length !== hr * d || grads.wh.length !== 2 * d) checkRouterParams(grads, 'grads', hs, hr, d);
     if (rows === 0) return;
+    const { s: dS, r: dR, alpha: dAlpha } = dP;
     kernels.softmaxBackward(dR, probs.r, dR, rows, hr);
-    if (!routedOnly) {
-      if (hs > 0) kernels.softmaxBackward(dS, probs.s, dS, rows, hs);
-      kernels.softmaxBackward(dAlpha, probs.alpha, dAlpha, rows, 2);
-    }
-    this.dLogits = this.workspace.ensure(this.dLogits, rows * E);
+    if (!routedOnly) this.sharedMixBackward(dP, probs, rows);
+    this.dLogits = this.workspace.grow(this.dLogits, rows * Ep);
     const dL = this.dLogits;
     for (let t = 0; t < rows; t++) {
-      const o = t * E;
+      const o = t * Ep;
       for (let j = 0; j < hs; j++) dL[o + j] = routedOnly ? 0 : dS[t * hs + j];
       for (let j = 0; j < hr; j++) dL[o + hs + j] = dR[t * hr + j];
       dL[o + hs + hr] = routedOnly ? 0 : dAlpha[2 * t];
       dL[o + hs + hr + 1] = routedOnly ? 0 : dAlpha[2 * t + 1];
-      for (let j = hs + hr + 2; j < E; j++) dL[o + j] = 0;
+      for (let j = E; j < Ep; j++) dL[o + j] = 0;
     }
-    kernels.matmul(dX, dL, this.w, rows, E, d, accumulate);
-    this.dW = this.workspace.ensure(this.dW, E * d);
-    kernels.matmulTN(this.dW, dL, x, E, rows, d);
-    kernels.add(grads.wr, grads.wr, this.dW.subarray(hs * d), hr * d);
-    if (!routedOnly) {
-      if (hs > 0) kernels.add(grads.ws, grads.ws, this.dW, hs * d);
-      kernels.add(grads.wh, grads.wh, this.dW.subarray((hs + hr) * d), 2 * d);
+    // dX sums over the padded E′ columns, zero weights past E included, as it always
+    // has: a sum that ends in +0 terms turns a −0 into +0, so dropping them could flip
+    // the sign of an exactly-zero gradient.
+    kernels.matmul(dX, dL, this.copied(params, Ep), rows, Ep, d, accumulate);
+    this.dW = this.workspace.grow(this.dW, E * d);
+    const dW = this.dW;
+    kernels.matmulTN(dW, dL, x, E, rows, d, false, Ep);
+    if (routedOnly) {
+      kernels.add(grads.wr, grads.wr, dW.subarray(hs * d), hr * d);
+      return;
     }
+    const first = hs > 0 ? grads.ws : grads.wr;
+    if ((hs === 0 || adjacent(grads.ws, grads.wr)) && adjacent(grads.wr, grads.wh)) {
+      const all = new Float32Array(first.buffer, first.byteOffset, E * d);
+      kernels.add(all, all, dW, E * d);
+      return;
+    }
+    if (hs > 0) kernels.add(grads.ws, grads.ws, dW, hs * d);
+    kernels.add(grads.wr, grads.wr, dW.subarray(hs * d), hr * d);
+    kernels.add(grads.wh, grads.wh, dW.subarray((hs + hr) * d), 2 * d);
+  }
+
+  /** The softmax backward of `s` and `α` (see {@link RouterProbabilityBuffers.sharedMix}). */
+  private sharedMixBackward(dP: RouterProbabilityBuffers, probs: RouterProbabilityBuffers, rows: number): void {
+    const { kernels, sharedHeads: hs } = this;
+    const dBoth = dP.sharedMix;
+    const both = probs.sharedMix;
+    if (hs === 2 && dBoth !== null && both !== null) {
+      kernels.softmaxBackward(dBoth, both, dBoth, 2 * rows, 2);
+      return;
+    }
+    if (hs > 0) kernels.softmaxBackward(dP.s, probs.s, dP.s, rows, hs);
+    kernels.softmaxBackward(dP.alpha, probs.alpha, dP.alpha, rows, 2);
   }
 }

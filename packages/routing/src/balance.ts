@@ -73,10 +73,12 @@ export function loadBalanceLossBackward(
   accumulate = false,
 ): void {
   if (rows === 0) return;
-  const perRow = new Float64Array(experts);
-  for (let j = 0; j < experts; j++) perRow[j] = (scale * experts * fraction[j]) / rows;
-  for (let t = 0; t < rows; t++) {
-    const o = t * experts;
-    for (let j = 0; j < experts; j++) dProbs[o + j] = (accumulate ? dProbs[o + j] : 0) + perRow[j];
+  // Expert by expert, so that the per-row gradient is one local: no array per call.
+  for (let j = 0; j < experts; j++) {
+    const perRow = (scale * experts * fraction[j]) / rows;
+    for (let t = 0; t < rows; t++) {
+      const at = t * experts + j;
+      dProbs[at] = (accumulate ? dProbs[at] : 0) + perRow;
+    }
   }
 }

@@ -45,13 +45,20 @@ export function gatesForward(
   k: number,
 ): void {
   gates.fill(0, 0, rows * experts);
+  // The mode is read once, not per gate: a router calls this for every layer and token.
+  if (mode === 'straightThrough') {
+    for (let t = 0; t < rows; t++) {
+      for (let q = 0; q < k; q++) gates[t * experts + indices[t * k + q]] = 1;
+    }
+    return;
+  }
+  const renormalize = mode === 'renormalized';
   for (let t = 0; t < rows; t++) {
     const o = t * experts;
-    // The straight-through gate is the constant 1; the others scale the probability.
-    const scale = mode === 'renormalized' ? 1 / selectedMass(probs, indices, t, experts, k) : 1;
+    const scale = renormalize ? 1 / selectedMass(probs, indices, t, experts, k) : 1;
     for (let q = 0; q < k; q++) {
       const j = o + indices[t * k + q];
-      gates[j] = mode === 'straightThrough' ? 1 : probs[j] * scale;
+      gates[j] = probs[j] * scale;
     }
   }
 }
@@ -79,15 +86,17 @@ export function gatesBackward(
   k: number,
 ): void {
   dProbs.fill(0, 0, rows * experts);
-  for (let t = 0; t < rows; t++) {
-    const o = t * experts;
-    if (mode !== 'renormalized') {
+  if (mode !== 'renormalized') {
+    for (let t = 0; t < rows; t++) {
       for (let q = 0; q < k; q++) {
-        const j = o + indices[t * k + q];
+        const j = t * experts + indices[t * k + q];
         dProbs[j] = dGates[j];
       }
-      continue;
     }
+    return;
+  }
+  for (let t = 0; t < rows; t++) {
+    const o = t * experts;
     const inverseMass = 1 / selectedMass(probs, indices, t, experts, k);
     let weighted = 0; // Σ_m dg_m g_m, in float64
     for (let q = 0; q < k; q++) {

@@ -20,5 +20,6 @@ export {
   routingProbabilities,
   routingProbabilitiesBackward,
 } from './probabilities.js';
-export { checkTopK, expertRows, selectionMask, topKExperts } from './selection.js';
+export { checkTopK, expertRowLists, expertRows, selectionMask, topKExperts } from './selection.js';
+export type { ExpertRowLists } from './selection.js';
 export { routingStats } from './stats.js';

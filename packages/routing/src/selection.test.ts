@@ -1,7 +1,7 @@
 import { testBackends } from './__tests__/backends.js';
 import { seededValues } from '@moh/test-utils';
 import { describe, expect, it } from 'vitest';
-import { checkTopK, expertRows, selectionMask, topKExperts } from './selection.js';
+import { checkTopK, expertRowLists, expertRows, selectionMask, topKExperts } from './selection.js';
 
 describe.each(testBackends)('top-k selection (%s)', (_, kernels) => {
   it('picks the k largest, best first, ties to the lower index', () => {
@@ -53,5 +53,28 @@ describe.each(testBackends)('top-k selection (%s)', (_, kernels) => {
     }
     for (const list of lists) for (let i = 1; i < list.length; i++) expect(list[i]).toBeGreaterThan(list[i - 1]);
     expect(lists.reduce((s, l) => s + l.length, 0)).toBe(rows * k);
+  });
+
+  it('kept lists: the same rows as fresh ones, unchanged views kept, every-row lists shared', () => {
+    const rows = 4;
+    const E = 3;
+    const k = 2;
+    const out = new Int32Array(rows * k);
+    const every = Int32Array.from({ length: rows }, (_, t) => t);
+    const reuse = expertRowLists(E);
+    const first = new Int32Array([0, 1, 0, 2, 0, 1, 0, 2]); // expert 0 on every row
+    const lists = expertRows(first, rows, E, k, out, reuse, every);
+    expect(lists).toBe(reuse.lists);
+    expect(lists[0]).toBe(every);
+    expect(lists.map((l) => Array.from(l))).toEqual([[0, 1, 2, 3], [0, 2], [1, 3]]);
+    const kept = lists[1];
+    const second = new Int32Array([1, 0, 2, 0, 0, 1, 2, 0]); // expert 1 keeps its span of out
+    expertRows(second, rows, E, k, out, reuse, every);
+    expect(lists[1]).toBe(kept);
+    expect(lists.map((l) => Array.from(l))).toEqual([[0, 1, 2, 3], [0, 2], [1, 3]]);
+    const third = new Int32Array([1, 2, 1, 2, 1, 2, 1, 2]); // expert 0 on no row
+    expertRows(third, rows, E, k, out, reuse, every);
+    expect(lists.map((l) => Array.from(l))).toEqual([[], [0, 1, 2, 3], [0, 1, 2, 3]]);
+    expect(lists.map((l) => Array.from(l))).toEqual(expertRows(third, rows, E, k).map((l) => Array.from(l)));
   });
 });

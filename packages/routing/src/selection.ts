@@ -65,32 +65,71 @@ export function selectionMask(
 }
 
 /**
+ * What {@link expertRows} keeps from call to call for a caller that routes again and
+ * again (a router: every layer, every decode step): the lists it returned last time and
+ * scratch counts. Create one with {@link expertRowLists}.
+ */
+export interface ExpertRowLists {
+  /** `(experts)`: the lists of the last call, updated in place. */
+  readonly lists: Int32Array[];
+  /** `(experts)` scratch. */
+  readonly counts: Int32Array;
+  /** `(experts)` scratch. */
+  readonly starts: Int32Array;
+}
+
+/** A new {@link ExpertRowLists} for `experts` experts. */
+export function expertRowLists(experts: number): ExpertRowLists {
+  const none = new Int32Array(0);
+  return { lists: Array.from({ length: experts }, () => none), counts: new Int32Array(experts), starts: new Int32Array(experts) };
+}
+
+/**
  * For each expert, the rows that selected it, ascending: the row lists along which a
  * sparse consumer (attention heads, FFN experts) computes only what is selected.
  *
- * With `out` (at least `rows·k` ints, e.g. backend storage that kernels read in place)
- * the lists are consecutive views into it, expert after expert, and nothing else is
- * allocated but the views; without it each list is a new array.
+ * The lists are consecutive views into `out` (at least `rows·k` ints, e.g. backend
+ * storage that kernels read in place), expert after expert, or into a new array when
+ * `out` is not given.
+ *
+ * With `reuse` the lists are written into `reuse.lists`, which is returned, and a list
+ * that already is the right view (or any empty list, for an expert no row selected) is
+ * kept rather than made again. With `every` too (the list `0 … rows−1`), an expert that
+ * every row selected gets `every` itself: a one-row call (a decode step) then makes no
+ * view at all.
  */
-export function expertRows(indices: Int32Array, rows: number, experts: number, k: number, out?: Int32Array): Int32Array[] {
-  if (out !== undefined && out.length < rows * k) {
+export function expertRows(
+  indices: Int32Array,
+  rows: number,
+  experts: number,
+  k: number,
+  out: Int32Array = new Int32Array(rows * k),
+  reuse: ExpertRowLists = expertRowLists(experts),
+  every?: Int32Array,
+): Int32Array[] {
+  if (out.length < rows * k) {
     throw new RangeError(`expertRows needs out with at least rows·k = ${rows * k} elements, got ${out.length}`);
   }
-  const counts = new Int32Array(experts);
+  const { lists, counts, starts } = reuse;
+  counts.fill(0);
   for (let i = 0; i < rows * k; i++) counts[indices[i]]++;
-  const lists: Int32Array[] = new Array<Int32Array>(experts);
   let start = 0;
   for (let j = 0; j < experts; j++) {
-    lists[j] = out === undefined ? new Int32Array(counts[j]) : out.subarray(start, start + counts[j]);
-    start += counts[j];
-  }
-  const filled = counts.fill(0);
-  // Rows are visited in order, so every list comes out ascending without a sort.
-  for (let t = 0; t < rows; t++) {
-    for (let q = 0; q < k; q++) {
-      const j = indices[t * k + q];
-      lists[j][filled[j]++] = t;
+    const count = counts[j];
+    const list = lists[j];
+    starts[j] = start;
+    start += count;
+    // Cheapest tests first: reading a typed array's `buffer` costs more than its length.
+    if (list.length === count && (count === 0 || (list === every && count === rows))) continue;
+    if (every !== undefined && count === rows && every.length === rows) lists[j] = every;
+    else if (list.length !== count || list.byteOffset !== out.byteOffset + 4 * (start - count) || list.buffer !== out.buffer) {
+      lists[j] = out.subarray(start - count, start);
     }
+  }
+  // Rows are visited in order, so every list comes out ascending without a sort. Each
+  // row goes to its place in `out` (a list that is `every` holds its rows already).
+  for (let t = 0; t < rows; t++) {
+    for (let q = 0; q < k; q++) out[starts[indices[t * k + q]]++] = t;
   }
   return lists;
 }

@@ -1,0 +1,229 @@
+/**
+ * The Mixture-of-Heads router of one layer (SPEC §4): forward, backward and the buffers
+ * they keep from call to call. {@link HeadRouter} is its public face.
+ *
+ * A decode step routes one row per layer and a prefill a few dozen, and at those sizes
+ * the router's fixed costs used to outweigh its kernels. So the buffers, their views,
+ * the row lists and the routing record are cut once per row count and reused while it
+ * repeats; a row list that did not move is kept, and a head chosen by every row (any
+ * head of a one-row call) gets the shared every-row list, so a decode step makes no
+ * views; the load-balance loss, which only training and telemetry read, is computed on
+ * first use; and the weights are checked by their lengths, not re-validated in full.
+ *
+ * Shapes: N rows, d model width, H = hs + hr heads, k selected routed heads per row.
+ * `x`, `dX (N, d)`; `gates`, `dGates (N, H)`; `s`, `dS (N, hs)`; `r`, `dR`, `base`,
+ * `dBase (N, hr)`; `α`, `dα (N, 2)`; `indices (N, k)`; `fraction`, `meanProb (hr)`.
+ *
+ * @packageDocumentation
+ */
+import {
+  expertRowLists,
+  expertRows,
+  loadBalanceLoss,
+  loadBalanceLossBackward,
+  topKExperts,
+  type ExpertRowLists,
+} from '@moh/routing';
+import type { Kernels, Workspace } from '@moh/tensor';
+import type { MixtureOfHeadsSelection } from './config.js';
+import { headGatesBackward, headGatesForward } from './gating.js';
+import type { RouterParams } from './params.js';
+import { RouterProjection, type RouterProbabilityBuffers } from './projection.js';
+import type { HeadRouting, RouterProbabilities } from './routing.js';
+
+const NO_FLOATS: Float32Array = new Float32Array(0);
+const NO_INTS: Int32Array = new Int32Array(0);
+
+/** The forward's probabilities and selection, cut for one row count. */
+interface ForwardViews extends RouterProbabilityBuffers {
+  readonly indices: Int32Array;
+  readonly base: Float32Array;
+  readonly routing: HeadRouting;
+  readonly probabilities: RouterProbabilities;
+}
+
+/** A layer's Mixture-of-Heads router; see the module comment. */
+export class MixtureRouter {
+  private readonly hs: number;
+  private readonly hr: number;
+  private readonly k: number;
+  private readonly H: number;
+  private readonly projection: RouterProjection;
+  /** Rows of the last forward; −1 before the first. */
+  private rowsRouted = -1;
+  /** What the backward reads: the caller's `x` when kept, else {@link MixtureRouter.xCopy}. */
+  private x: Float32Array = NO_FLOATS;
+  private views: ForwardViews | null = null;
+  private gradViews: RouterProbabilityBuffers | null = null;
+  // Workspace buffers behind the views (only re-cut when the row count changes; the
+  // input copy and dX only when a caller needs them).
+  private xCopy = NO_FLOATS;
+  private sharedMix = NO_FLOATS;
+  private r = NO_FLOATS;
+  private base = NO_FLOATS;
+  private gates = NO_FLOATS;
+  private values = NO_FLOATS;
+  private indices = NO_INTS;
+  /** `0, 1, 2, …`: the storage of {@link MixtureRouter.every}. */
+  private counting = NO_INTS;
+  /** The row list `0 … rows−1`: the shared heads' and any head's that every row chose. */
+  private every = NO_INTS;
+  /** The routed heads' row lists, head after head. */
+  private routedRows = NO_INTS;
+  private dSharedMix = NO_FLOATS;
+  private dR = NO_FLOATS;
+  private dBase = NO_FLOATS;
+  private dX = NO_FLOATS;
+  /** `(H)`: each head's active rows, updated in place. */
+  private readonly activeRows: Int32Array[];
+  private readonly lists: ExpertRowLists;
+  /** `f (hr)` and `P (hr)` of the last forward, once {@link MixtureRouter.balanceLoss} has run. */
+  private readonly fraction: Float64Array;
+  private readonly meanProb: Float64Array;
+  /** `L_b` of the last forward, or NaN until computed. */
+  private balance = Number.NaN;
+
+  constructor(
+    private readonly selection: MixtureOfHeadsSelection,
+    private readonly modelDim: number,
+    heads: number,
+    private readonly kernels: Kernels,
+    private readonly params: RouterParams,
+    private readonly grads: RouterParams | undefined,
+    private readonly workspace: Workspace,
+  ) {
+    this.hs = selection.sharedHeads;
+    this.hr = heads - selection.sharedHeads;
+    this.k = selection.activeRoutedHeads;
+    this.H = heads;
+    this.projection = new RouterProjection(kernels, workspace, this.hs, this.hr, modelDim);
+    this.activeRows = Array.from({ length: heads }, () => NO_INTS);
+    this.lists = expertRowLists(this.hr);
+    this.fraction = new Float64Array(this.hr);
+    this.meanProb = new Float64Array(this.hr);
+  }
+
+  /** Rows of the last forward, or −1 before the first. */
+  get rows(): number {
+    return this.rowsRouted;
+  }
+
+  /** See {@link HeadRouter.route}; `rows` and the length of `x` are checked there. */
+  route(x: Float32Array, rows: number, inputKept: boolean): HeadRouting {
+    const views = this.views !== null && this.views.routing.rows === rows ? this.views : this.cut(rows);
+    const { hs, hr, k, modelDim: d } = this;
+    let input = x;
+    if (!inputKept) {
+      // Only a caller that does not keep its input pays for the copy's memory.
+      this.xCopy = this.workspace.ensure(this.xCopy, rows * d);
+      input = this.xCopy;
+      input.set(x.subarray(0, rows * d));
+    }
+    this.x = input;
+    this.rowsRouted = rows;
+    this.balance = Number.NaN;
+    this.projection.forward(views, input, this.params, rows);
+    topKExperts(this.kernels, views.indices, this.values, views.r, rows, hr, k);
+    headGatesForward(views.routing.gates, views.base, views, this.selection.gating, rows, hs, hr, k);
+    const routed = expertRows(views.indices, rows, hr, k, this.routedRows, this.lists, this.every);
+    for (let j = 0; j < hr; j++) this.activeRows[hs + j] = routed[j];
+    return views.routing;
+  }
+
+  /**
+   * Re-cuts every forward buffer and view for `rows` rows. Workspace buffers are backend
+   * storage only where its views never move, so the views stay valid while `rows` does.
+   */
+  private cut(rows: number): ForwardViews {
+    const { hs, hr, k, H, workspace: ws } = this;
+    this.sharedMix = ws.ensure(this.sharedMix, rows * (hs + 2));
+    this.r = ws.ensure(this.r, rows * hr);
+    this.base = ws.ensure(this.base, rows * hr);
+    this.gates = ws.ensure(this.gates, rows * H);
+    this.values = ws.grow(this.values, rows * k);
+    this.indices = ws.growInt32(this.indices, rows * k);
+    this.routedRows = ws.growInt32(this.routedRows, rows * k);
+    if (this.counting.length < rows) {
+      this.counting = ws.growInt32(this.counting, rows);
+      for (let t = 0; t < this.counting.length; t++) this.counting[t] = t;
+    }
+    this.every = this.counting.subarray(0, rows);
+    for (let h = 0; h < H; h++) this.activeRows[h] = h < hs ? this.every : NO_INTS;
+    const s = this.sharedMix.subarray(0, rows * hs);
+    const alpha = this.sharedMix.subarray(rows * hs);
+    const indices = this.indices.subarray(0, rows * k);
+    const r = this.r;
+    this.views = {
+      s,
+      r,
+      alpha,
+      sharedMix: this.sharedMix,
+      indices,
+      base: this.base,
+      routing: { heads: H, rows, gates: this.gates, activeRows: this.activeRows },
+      probabilities: { shared: s, routed: r, mix: alpha, selected: indices },
+    };
+    return this.views;
+  }
+
+  /** `L_b` of the last forward (0 before any or without rows), computed on first use. */
+  get balanceLoss(): number {
+    return this.computeBalance();
+  }
+
+  /** `L_b`, and `f`, `P` into their buffers, unless already computed for this forward. */
+  private computeBalance(): number {
+    const views = this.views;
+    if (this.rowsRouted < 0 || views === null) return 0;
+    if (Number.isNaN(this.balance)) {
+      this.balance = loadBalanceLoss(this.fraction, this.meanProb, views.r, views.indices, this.rowsRouted, this.hr, this.k);
+    }
+    return this.balance;
+  }
+
+  /** The probabilities and selection of the last forward, or null before the first. */
+  get probabilities(): RouterProbabilities | null {
+    return this.rowsRouted < 0 || this.views === null ? null : this.views.probabilities;
+  }
+
+  /** The last forward's routing, probabilities and routed gate factors, or null before the first. */
+  get lastForward(): ForwardViews | null {
+    return this.rowsRouted < 0 ? null : this.views;
+  }
+
+  /** See {@link HeadRouter.backward}; the sizes of `dGates` and `into` are checked there. */
+  backward(dGates: Float32Array, balanceScale: number, into?: Float32Array): Float32Array {
+    const rows = this.rowsRouted;
+    const views = this.views as ForwardViews;
+    const grads = this.grads;
+    if (grads === undefined) throw new Error('this router was built without gradient views (inference only)');
+    const { hs, hr, k } = this;
+    const dP = this.gradViews !== null && this.gradViews.r.length === rows * hr ? this.gradViews : this.cutGradients(rows);
+    if (into === undefined) this.dX = this.workspace.ensure(this.dX, rows * this.modelDim);
+    const dX = into ?? this.dX;
+    const gating = this.selection.gating;
+    headGatesBackward(dP.s, dP.r, dP.alpha, this.dBase, dGates, views, views.base, gating, rows, hs, hr, k);
+    if (balanceScale !== 0) {
+      this.computeBalance(); // f of this forward
+      loadBalanceLossBackward(dP.r, this.fraction, balanceScale, rows, hr, true);
+    }
+    // Binary gates do not depend on s or α: their weights get no gradient.
+    this.projection.backward(dX, grads, dP, this.x, this.params, views, rows, into !== undefined, gating === 'binary');
+    return dX;
+  }
+
+  /** Re-cuts the backward's buffers for `rows` rows. */
+  private cutGradients(rows: number): RouterProbabilityBuffers {
+    const { hs, hr, workspace: ws } = this;
+    this.dSharedMix = ws.ensure(this.dSharedMix, rows * (hs + 2));
+    this.dR = ws.ensure(this.dR, rows * hr);
+    this.dBase = ws.ensure(this.dBase, rows * hr);
+    this.gradViews = {
+      s: this.dSharedMix.subarray(0, rows * hs),
+      r: this.dR,
+      alpha: this.dSharedMix.subarray(rows * hs),
+      sharedMix: this.dSharedMix,
+    };
+    return this.gradViews;
+  }
+}
