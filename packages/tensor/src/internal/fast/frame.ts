@@ -96,13 +96,16 @@ export class CallFrame {
       }
       this.block = this.reserve;
     }
-    const memory = new Uint8Array(this.heap.buffer);
+    // Most calls only reserve scratch: the view of memory is made once something is copied.
+    let memory: Uint8Array | null = null;
     for (let i = 0; i < this.count; i++) {
       const need = this.needs[i];
       if (need === RESIDENT || this.aliasOf[i] >= 0) continue;
       this.pointers[i] += this.block;
       const x = this.arrays[i];
-      if (x !== undefined) memory.set(new Uint8Array(x.buffer, x.byteOffset, need * 4), this.pointers[i]);
+      if (x === undefined) continue;
+      memory ??= new Uint8Array(this.heap.buffer);
+      memory.set(new Uint8Array(x.buffer, x.byteOffset, need * 4), this.pointers[i]);
     }
   }
 
