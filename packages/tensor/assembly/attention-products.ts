@@ -176,19 +176,19 @@ export function productNT16(c: usize, cRow: usize, a: usize, strips: usize, m: i
 }
 
 /**
- * Two rows of `C(·, 16) (+)= A·B`, A's rows at `a0` and `a1` (read in place), all 16
+ * Two rows of `C(·, 16) (+)= A·B`, `A(r, p)` at `a_r + p·aStep` (read in place), all 16
  * columns in one pass: eight accumulators, each a chain over p in order from 0 or C.
  */
-function rows2x16(c0: usize, c1: usize, a0: usize, a1: usize, b: usize, bRow: usize, k: i32, accumulate: bool): void {
+function rows2x16(c0: usize, c1: usize, a0: usize, a1: usize, aStep: usize, b: usize, bRow: usize, k: i32, accumulate: bool): void {
   let x00 = f32x4.splat(0), x01 = x00, x02 = x00, x03 = x00;
   let x10 = x00, x11 = x00, x12 = x00, x13 = x00;
   if (accumulate) {
     x00 = v128.load(c0); x01 = v128.load(c0, 16); x02 = v128.load(c0, 32); x03 = v128.load(c0, 48);
     x10 = v128.load(c1); x11 = v128.load(c1, 16); x12 = v128.load(c1, 32); x13 = v128.load(c1, 48);
   }
-  for (let o: usize = 0, end = <usize>k << 2; o < end; o += 4, b += bRow) {
+  for (let p = 0; p < k; p++, a0 += aStep, a1 += aStep, b += bRow) {
     const b0 = v128.load(b), b1 = v128.load(b, 16), b2 = v128.load(b, 32), b3 = v128.load(b, 48);
-    const s0 = v128.load32_splat(a0 + o), s1 = v128.load32_splat(a1 + o);
+    const s0 = v128.load32_splat(a0), s1 = v128.load32_splat(a1);
     x00 = madd(s0, b0, x00); x01 = madd(s0, b1, x01); x02 = madd(s0, b2, x02); x03 = madd(s0, b3, x03);
     x10 = madd(s1, b0, x10); x11 = madd(s1, b1, x11); x12 = madd(s1, b2, x12); x13 = madd(s1, b3, x13);
   }
@@ -197,22 +197,22 @@ function rows2x16(c0: usize, c1: usize, a0: usize, a1: usize, b: usize, bRow: us
 }
 
 /**
- * `C(m, 16) (+)= A(m, k)·B(k, 16)` (A, B and C row-major, rows `aRow`, `bRow` and `cRow`
- * bytes apart): gemm on the whole five-row blocks, then the last one to four rows two at
- * a time, where gemm would run a five-row tile over dummy rows (or a one-row product).
- * A lone last row's partner reads it again and writes the dummy row in `tmp`
- * ({@link NT16_TMP_BYTES}); `scratch` is gemm's. Same bits as matmul: one chain over p
- * per element.
+ * `C(m, 16) (+)= A(m, k)·B(k, 16)` with `A(r, p)` at `a + r·aRow + p·aStep` (row-major A,
+ * or Aᵀ·B with `aRow` 4) and B, C row-major (rows `bRow`, `cRow` bytes apart): gemm on
+ * the whole five-row blocks, then the last one to four rows two at a time, where gemm
+ * would run a five-row tile over dummy rows (or a one-row product). A lone last row's
+ * partner reads it again and writes the dummy row in `tmp` ({@link NT16_TMP_BYTES});
+ * `scratch` is gemm's. Same bits as matmul.ts: one chain over p per element.
  */
-export function productNN16(
-  c: usize, cRow: usize, a: usize, aRow: usize, b: usize, bRow: usize, m: i32, k: i32, accumulate: bool, tmp: usize,
-  scratch: usize,
+export function product16(
+  c: usize, cRow: usize, a: usize, aRow: usize, aStep: usize, b: usize, bRow: usize, m: i32, k: i32, accumulate: bool,
+  tmp: usize, scratch: usize,
 ): void {
   let i = m - m % 5;
-  if (i > 0) gemm(c, a, b, 0, i, k, 16, aRow, 4, bRow, cRow, accumulate, scratch);
+  if (i > 0) gemm(c, a, b, 0, i, k, 16, aRow, aStep, bRow, cRow, accumulate, scratch);
   for (; i < m; i += 2) {
     const c0 = c + <usize>i * cRow, a0 = a + <usize>i * aRow;
     const two = i + 1 < m;
-    rows2x16(c0, two ? c0 + cRow : tmp + 160, a0, two ? a0 + aRow : a0, b, bRow, k, accumulate);
+    rows2x16(c0, two ? c0 + cRow : tmp + 160, a0, two ? a0 + aRow : a0, aStep, b, bRow, k, accumulate);
   }
 }
