@@ -149,6 +149,18 @@ const CASES: Case[] = [
     active: [[2, 5, 9, 10, 11, 12, 30, 31], [7]],
     kvRowsPerSeq: 32, window: 12, span: 1, D: 16, groups: 3, group: 2, P: 32,
   },
+  {
+    // The width-16 tiles: five-row blocks with two-, three- and one-row ends, key
+    // windows and table widths that end inside an 8-column strip.
+    name: 'D 16, CoPE, blocks of 32, 16, 13 and 6 rows, windows ending mid-strip',
+    active: [Array.from({ length: 70 }, (_, i) => i), Array.from({ length: 13 }, (_, i) => 3 * i + 1), [4, 9, 17, 20, 21, 33]],
+    kvRowsPerSeq: 72, window: 45, span: 32, D: 16, groups: 2, group: 1, P: 37,
+  },
+  {
+    name: 'D 16, no CoPE, a long window, blocks of 16 rows',
+    active: [Array.from({ length: 90 }, (_, i) => i + (i >> 3))],
+    kvRowsPerSeq: 102, window: 77, span: 16, D: 16, groups: 1, group: 0, P: 0,
+  },
 ];
 
 /** The per-block sequence of existing kernels that the fused forward must equal. */
