@@ -3,7 +3,7 @@
 // time in float64 lanes). Pointers are byte offsets; `pos` and `dqeRow` are float64
 // scratch from the caller.
 
-import { allFinite, pairF32 } from './cope';
+import { pairF32 } from './cope';
 import { zeroFloats } from './math';
 
 /** Rounds both float64 lanes to float32 and back, like `<f64>(<f32>x)`. */
@@ -92,17 +92,22 @@ import { zeroFloats } from './math';
 /**
  * Continues a row's suffix sums `acc` into `pos` from key `j` down until they reach
  * `P − 1`, and returns how many keys are left below, all clamped there (gates are
- * never negative): {@link backClamped} takes them. It is 0 (and every position stored)
- * where that shortcut would not give the same bits: a NaN gate below, a non-finite
- * gradient `row` there or a non-finite last table entry `*qLast`.
+ * never negative): {@link backClamped} takes them, adding their gradients' sum into
+ * `*lp`. It is 0 (and every position stored) where that shortcut would not give the same
+ * bits: a NaN or infinite gate below, a non-finite gradient `row` there or a non-finite
+ * last table entry `*qLast`.
  */
-function clampedKeys(pos: usize, z: usize, j: i32, acc: f64, last: f64, row: usize, qLast: usize): i32 {
+function clampedKeys(pos: usize, z: usize, j: i32, acc: f64, last: f64, row: usize, qLast: usize, lp: usize): i32 {
   for (; j >= 0 && !(acc >= last); j--) {
     acc += <f64>load<f32>(z + (<usize>j << 2));
     store<f64>(pos + (<usize>j << 3), acc);
   }
   if (j < 0) return 0;
-  if (allFinite(z, j + 1) && allFinite(row, j + 1) && abs(load<f32>(qLast)) < Infinity) return j + 1;
+  const sum = clampedSum(row, z, j + 1);
+  if (abs(sum) < Infinity && abs(load<f32>(qLast)) < Infinity) {
+    store<f64>(lp, load<f64>(lp) + sum);
+    return j + 1;
+  }
   for (; j >= 0; j--) {
     acc += <f64>load<f32>(z + (<usize>j << 2));
     store<f64>(pos + (<usize>j << 3), acc);
@@ -111,43 +116,65 @@ function clampedKeys(pos: usize, z: usize, j: i32, acc: f64, last: f64, row: usi
 }
 
 /**
- * {@link backKey} on a row's first `n` keys, all at position `P − 1` (see
- * {@link clampedKeys}): φ = 0, so each adds `g` (and `g·0`) to entry `P − 1` of its copy,
- * at `lp` and `lp + half`, and leaves the prefix sum at +0 (finite gradients and table):
- * `dS = g·scale + 0·s·(1 − s)`. Two keys per float64 vector, the even one in lane 0.
+ * The float64 sum of the `n` gradients at `row`, each plus `0·z` (nothing for a finite
+ * gate): finite exactly when all gradients and gates are (float32 values cannot overflow
+ * a float64 sum of this length). Four independent accumulators rather than one chain of
+ * dependent adds: this sum only feeds the `q·E` gradient, whose order is free.
  */
-function backClamped(row: usize, z: usize, lp: usize, half: usize, n: i32, sc: f64): void {
-  const zero = f64x2.splat(0);
-  const one = f64x2.splat(1);
-  const sv = f64x2.splat(sc);
-  let acc = f64x2.replace_lane(f64x2.splat(load<f64>(lp)), 1, load<f64>(lp + half));
+function clampedSum(row: usize, z: usize, n: i32): f64 {
+  const zero = f32x4.splat(0);
+  let a = f64x2.splat(0);
+  let b = f64x2.splat(0);
+  let c = f64x2.splat(0);
+  let d = f64x2.splat(0);
+  let j = 0;
+  for (; j + 8 <= n; j += 8) {
+    const o = <usize>j << 2;
+    const t = f32x4.add(v128.load(row + o), f32x4.mul(v128.load(z + o), zero));
+    const u = f32x4.add(v128.load(row + o, 16), f32x4.mul(v128.load(z + o, 16), zero));
+    a = f64x2.add(a, f64x2.promote_low_f32x4(t));
+    b = f64x2.add(b, f64x2.promote_low_f32x4(v128.shuffle<f32>(t, t, 2, 3, 0, 1)));
+    c = f64x2.add(c, f64x2.promote_low_f32x4(u));
+    d = f64x2.add(d, f64x2.promote_low_f32x4(v128.shuffle<f32>(u, u, 2, 3, 0, 1)));
+  }
+  const v = f64x2.add(f64x2.add(a, b), f64x2.add(c, d));
+  let s = f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1);
+  for (; j < n; j++) {
+    const o = <usize>j << 2;
+    s += <f64>(load<f32>(row + o) + load<f32>(z + o) * 0);
+  }
+  return s;
+}
+
+/**
+ * {@link backKey}'s `dS` on a row's first `n` keys, all at position `P − 1` (see
+ * {@link clampedKeys}, which has added their `q·E` gradients): φ = 0 and the prefix sum
+ * stays +0, so `dS = g·scale + t` in float64 with `t = 0·s·(1 − s)`, a signed zero. The
+ * float64 product is exact, so where it is not zero adding `t` changes nothing and the
+ * rounding gives the float32 product; where it is (a zero `g` or scale) the sum of two
+ * zeros is the same in float32. One float32 vector per four keys.
+ */
+function backClamped(row: usize, z: usize, n: i32, scale: f32): void {
+  const one = f32x4.splat(1);
+  const zero = f32x4.splat(0);
+  const sv = f32x4.splat(scale);
+  // Lanes whose exact product is zero: a zero gradient, or every lane for a zero scale.
+  const all = scale == 0 ? i32x4.splat(-1) : i32x4.splat(0);
   let j = 0;
   for (; j + 4 <= n; j += 4) {
     const o = row + (<usize>j << 2);
     const g = v128.load(o);
     const s = v128.load(z + (<usize>j << 2));
-    const ga = f64x2.promote_low_f32x4(g);
-    const gb = f64x2.promote_low_f32x4(v128.shuffle<f32>(g, g, 2, 3, 0, 1));
-    const sa = f64x2.promote_low_f32x4(s);
-    const sb = f64x2.promote_low_f32x4(v128.shuffle<f32>(s, s, 2, 3, 0, 1));
-    acc = f64x2.add(f64x2.add(acc, ga), f64x2.mul(ga, zero));
-    acc = f64x2.add(f64x2.add(acc, gb), f64x2.mul(gb, zero));
-    const da = f64x2.add(f64x2.mul(ga, sv), f64x2.mul(f64x2.mul(zero, sa), f64x2.sub(one, sa)));
-    const db = f64x2.add(f64x2.mul(gb, sv), f64x2.mul(f64x2.mul(zero, sb), f64x2.sub(one, sb)));
-    v128.store(o, v128.shuffle<f32>(f32x4.demote_f64x2_zero(da), f32x4.demote_f64x2_zero(db), 0, 1, 4, 5));
+    const p = f32x4.mul(g, sv);
+    const t = f32x4.mul(f32x4.mul(zero, s), f32x4.sub(one, s));
+    v128.store(o, v128.bitselect(f32x4.add(p, t), p, v128.or(f32x4.eq(g, zero), all)));
   }
-  let even = f64x2.extract_lane(acc, 0);
-  let odd = f64x2.extract_lane(acc, 1);
+  const sc = <f64>scale;
   for (; j < n; j++) {
     const o = row + (<usize>j << 2);
-    const g = <f64>load<f32>(o);
     const s = <f64>load<f32>(z + (<usize>j << 2));
-    if (j & 1) odd = odd + g + g * 0;
-    else even = even + g + g * 0;
-    store<f32>(o, <f32>(g * sc + 0 * s * (1 - s)));
+    store<f32>(o, <f32>(<f64>load<f32>(o) * sc + 0 * s * (1 - s)));
   }
-  store<f64>(lp, even);
-  store<f64>(lp + half, odd);
 }
 
 /** Writes a row's `q·E` gradient, the sum of its two float64 copies, as float32. */
@@ -212,12 +239,12 @@ export function copeBiasBackward(
     }
     const u0 = f64x2.extract_lane(u, 0);
     const u1 = f64x2.extract_lane(u, 1);
-    const k0 = clampedKeys(pos, z, i0, u0, last, row0, e0 + (<usize>(positions - 1) << 2));
-    const k1 = clampedKeys(pos1, z1, i1, u1, last, row1, e1 + (<usize>(positions - 1) << 2));
     zeroFloats(dqeRow, width << 3); // four float64 copies of `width` entries
     const at = <usize>(positions - 1) << 3;
-    if (k0 > 0) backClamped(row0, z, dqeRow + at, half, k0, sc);
-    if (k1 > 0) backClamped(row1, z1, dqeRow1 + at, half, k1, sc);
+    const k0 = clampedKeys(pos, z, i0, u0, last, row0, e0 + (<usize>(positions - 1) << 2), dqeRow + at);
+    const k1 = clampedKeys(pos1, z1, i1, u1, last, row1, e1 + (<usize>(positions - 1) << 2), dqeRow1 + at);
+    if (k0 > 0) backClamped(row0, z, k0, scale);
+    if (k1 > 0) backClamped(row1, z1, k1, scale);
     // z_m collects the position gradients of every key j ≤ m (p_j sums z_m for m ≥ j):
     // a running prefix sum in the same ascending pass. float32 roundings as in the reference.
     const both = min(n0 - k0, n1 - k1);
