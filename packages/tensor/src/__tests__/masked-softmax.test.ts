@@ -63,6 +63,22 @@ describe.each(availableBackends().map((b) => [b.label, b] as const))('%s backend
     expect(Array.from(out.subarray(3)).every(Number.isNaN)).toBe(true);
   });
 
+  it('shifts by the band maximum wherever it sits in a long band, and a NaN anywhere makes the band NaN', () => {
+    // Bands of 14 … 53 keys cover every lane, unrolled block and tail of the vector max; a
+    // peak of 200 that the shift missed would overflow the exponentials.
+    const [rows, cols] = [40, 53];
+    const lo = new Int32Array(rows);
+    const hi = Int32Array.from({ length: rows }, (_, r) => r + 14);
+    const x = seededValues(61, rows * cols, 2);
+    for (let r = 0; r < rows; r++) x[r * cols + ((r * 7) % hi[r])] = 200;
+    const out = new Float32Array(rows * cols);
+    be.maskedSoftmaxForward(out, x, lo, hi, 1, rows, cols);
+    expectClose(out, maskedSoftmax64(x, lo, hi, 1, rows, cols), TOL, 'peaked bands');
+    for (let r = 0; r < rows; r++) x[r * cols + ((r * 11) % hi[r])] = Number.NaN;
+    be.maskedSoftmaxForward(out, x, lo, hi, 1, rows, cols);
+    for (let r = 0; r < rows; r++) expect(Array.from(out.subarray(r * cols, r * cols + hi[r])).every(Number.isNaN)).toBe(true);
+  });
+
   it('rejects bands outside the row, reversed bands and a non-positive scale', () => {
     const x = new Float32Array(6);
     const out = new Float32Array(6);
