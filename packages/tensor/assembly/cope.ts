@@ -23,7 +23,7 @@
 // deterministic.
 
 import { sigmoidForward } from './activations';
-import { hsum64, sigmoidv, zeroFloats } from './math';
+import { hsum64, sigmoidv } from './math';
 
 /**
  * A bound on the sum of the `n` gates at `z` (each in [0, 1]), in float32 four lanes at a
@@ -90,18 +90,25 @@ function gatesFromEnd(z: usize, x: usize, n: i32, last: f64): i32 {
   return 0;
 }
 
-/** Whether any of the `n` floats at `x` is NaN. */
-function anyNaN(x: usize, n: i32): bool {
+/**
+ * Writes 0 to the `n` gates at `z` (keys whose gate no kernel uses) in the same pass as
+ * it checks their scores at `x`: returns whether any is NaN, whose gate would be NaN.
+ */
+function zeroGates(z: usize, x: usize, n: i32): bool {
+  const zero = f32x4.splat(0);
   let m = i32x4.splat(0);
   let j = 0;
   for (; j + 4 <= n; j += 4) {
-    const v = v128.load(x + (<usize>j << 2));
+    const o = <usize>j << 2;
+    const v = v128.load(x + o);
     m = v128.or(m, f32x4.ne(v, v));
+    v128.store(z + o, zero);
   }
   let any = v128.any_true(m);
   for (; j < n; j++) {
-    const v = load<f32>(x + (<usize>j << 2));
-    any = any || isNaN(v);
+    const o = <usize>j << 2;
+    any = any || isNaN(load<f32>(x + o));
+    store<f32>(z + o, 0);
   }
   return any;
 }
@@ -144,8 +151,7 @@ export function copeGatesForward(z: usize, x: usize, lo: usize, hi: usize, posit
     const xr = x + ((<usize>r * <usize>cols + <usize>a) << 2);
     const left = gatesFromEnd(zr, xr, n, last);
     if (left > 0) {
-      if (anyNaN(xr, left)) return allGates(z, x, lo, hi, rows, cols);
-      zeroFloats(zr, left);
+      if (zeroGates(zr, xr, left)) return allGates(z, x, lo, hi, rows, cols);
       clamped = true;
     } else if (!clamped) {
       const bound = totalBound(zr, n);
