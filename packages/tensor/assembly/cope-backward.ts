@@ -201,15 +201,28 @@ function backClamped(row: usize, z: usize, n: i32, scale: f32): void {
 
 /**
  * Writes a row's `q·E` gradient as float32 from its pairs (see copeBiasBackward): entry
- * `k` is the first of pair `k` plus the second of pair `k − 1`.
+ * `k` is the first of pair `k` plus the second of pair `k − 1`. Zeroes the pairs as it
+ * reads them, ready for the next row.
  */
 // @ts-ignore: decorator
 @inline function storeDqe(d: usize, dqeRow: usize, width: i32): void {
-  let below: f64 = 0;
-  for (let k = 0; k < width; k++) {
+  const zero = f64x2.splat(0);
+  let below = zero; // pair k − 1 (none before entry 0)
+  let k = 0;
+  for (; k + 2 <= width; k += 2) {
     const q = dqeRow + (<usize>k << 4);
-    store<f32>(d + (<usize>k << 2), <f32>(load<f64>(q) + below));
-    below = load<f64>(q, 8);
+    const a = v128.load(q);
+    const b = v128.load(q, 16);
+    v128.store(q, zero);
+    v128.store(q, zero, 16);
+    const sum = f64x2.add(v128.shuffle<f64>(a, b, 0, 2), v128.shuffle<f64>(below, a, 1, 3));
+    v128.store64_lane(d + (<usize>k << 2), f32x4.demote_f64x2_zero(sum), 0);
+    below = b;
+  }
+  if (k < width) {
+    const q = dqeRow + (<usize>k << 4);
+    store<f32>(d + (<usize>k << 2), <f32>(load<f64>(q) + f64x2.extract_lane(below, 1)));
+    v128.store(q, zero);
   }
 }
 
@@ -235,6 +248,7 @@ export function copeBiasBackward(
   const dqeRow1 = dqeRow + (<usize>width << 4);
   const lastv = f64x2.splat(last);
   const scv = f64x2.splat(sc);
+  zeroFloats(dqeRow, width << 3); // two rows of `width` float64 pairs; storeDqe re-zeroes them
   for (let r = 0; r < rows; r += 2) {
     const pair = r + 1 < rows;
     const a0 = load<i32>(lo + (<usize>r << 2));
@@ -263,7 +277,6 @@ export function copeBiasBackward(
     }
     const u0 = f64x2.extract_lane(u, 0);
     const u1 = f64x2.extract_lane(u, 1);
-    zeroFloats(dqeRow, width << 3); // two rows of `width` float64 pairs
     const at = <usize>(positions - 1) << 4;
     const k0 = clampedKeys(pos, z, i0, u0, last, row0, e0 + (<usize>(positions - 1) << 2), dqeRow + at);
     const k1 = clampedKeys(pos1, z1, i1, u1, last, row1, e1 + (<usize>(positions - 1) << 2), dqeRow1 + at);
