@@ -153,10 +153,11 @@ export function copeGatesForward(z: usize, x: usize, lo: usize, hi: usize, posit
     if (left > 0) {
       if (zeroGates(zr, xr, left)) return allGates(z, x, lo, hi, rows, cols);
       clamped = true;
-    } else if (!clamped) {
+    } else {
+      // Every gate written: its bound is NaN if any is, even once the result is `P`.
       const bound = totalBound(zr, n);
       nan = nan || isNaN(bound);
-      if (bound > best) {
+      if (!clamped && bound > best) {
         best = bound;
         bestAt = zr;
         bestN = n;

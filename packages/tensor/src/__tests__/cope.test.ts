@@ -191,6 +191,23 @@ describe.each(availableBackends().map((b) => [b.label, b] as const))('%s backend
     expect(Array.from(dqe.subarray(4)).every(Number.isFinite)).toBe(true);
   });
 
+  it('sees a NaN gate in any row, clamped rows before it or not, and keeps its keys NaN', () => {
+    // Row 0 clamps (40 keys, P = 4) before row 1, a short unclamped band, meets its NaN.
+    const [cols, positions] = [40, 4];
+    const lo = new Int32Array([0, 0]);
+    const hi = new Int32Array([cols, 2]);
+    const x = seededValues(45, 2 * cols, 2);
+    x[cols + 1] = Number.NaN;
+    const z = new Float32Array(cols + 2);
+    const width = be.copeGatesForward(z, x, lo, hi, positions, 2, cols);
+    // The reference's maximum is NaN itself (NaN + 1); the fast kernels return 1.
+    if (be.name === 'fast') expect(width).toBe(1);
+    const scores = x.slice();
+    be.copeBiasForward(scores, z, seededValues(46, 2 * positions, 1), lo, hi, 1, positions, positions, 2, cols);
+    expect(Number.isNaN(scores[cols]) && Number.isNaN(scores[cols + 1])).toBe(true);
+    expect(Array.from(scores.subarray(0, cols)).every(Number.isFinite)).toBe(true);
+  });
+
   it('keeps NaN gates and non-finite gradients on their own keys where positions clamp', () => {
     // One row of 24 keys, P = 3: the suffix sums pass 2 a few keys from the end.
     const [cols, positions] = [24, 3];
