@@ -63,7 +63,7 @@ import { hsum64, sigmoidv } from './math';
 /**
  * Writes `σ(x)` of a row's `n` keys to `z` from the last key down, eight at a time, and
  * stops once a lower bound on their float64 sum (the position every kernel computes at
- * the lowest key written) reaches `last`: every key below is clamped at `P − 1`, and
+ * the lowest key written) passes `last`: every key below is clamped at `P − 1`, and
  * no kernel uses its gate. Returns how many keys are left below (0 when it wrote them
  * all). The bound is the float32 lane sums less their rounding (as {@link totalBound}),
  * so the exact sum is past `last` a few keys earlier at most; a NaN gate never stops it.
@@ -83,7 +83,9 @@ function gatesFromEnd(z: usize, x: usize, n: i32, last: f64): i32 {
     const m = n - j;
     if (<f64>m >= last) {
       const s = hsum64(acc);
-      if (s - s * <f64>m * 9.5367431640625e-7 >= last) return j;
+      // Strictly past `last`: keys below then sit strictly past it whatever their gates,
+      // as with their real gates, in the backward's key-by-key path as well.
+      if (s - s * <f64>m * 9.5367431640625e-7 > last) return j;
     }
   }
   sigmoidForward(z, x, j);

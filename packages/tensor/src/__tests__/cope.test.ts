@@ -208,6 +208,21 @@ describe.each(availableBackends().map((b) => [b.label, b] as const))('%s backend
     expect(Array.from(scores.subarray(0, cols)).every(Number.isFinite)).toBe(true);
   });
 
+  it('keeps an infinite gradient on its own key when the last keys\' gates are exactly 0 (P = 1)', () => {
+    // σ(−200) = 0: the last 8 keys sum to exactly P − 1 = 0, the keys below do not.
+    const cols = 20;
+    const lo = new Int32Array([0]);
+    const hi = new Int32Array([cols]);
+    const x = Float32Array.from({ length: cols }, (_, j) => (j >= cols - 8 ? -200 : 0));
+    const z = new Float32Array(cols);
+    be.copeGatesForward(z, x, lo, hi, 1, 1, cols);
+    const dx = seededValues(47, cols, 1);
+    dx[2] = Number.POSITIVE_INFINITY;
+    be.copeBiasBackward(dx, new Float32Array(1), z, new Float32Array([0.5]), lo, hi, 0.5, 1, 1, 1, cols);
+    expect(dx[2]).toBe(Number.POSITIVE_INFINITY);
+    expect(Array.from(dx).filter((_, j) => j !== 2).every(Number.isFinite)).toBe(true);
+  });
+
   it('keeps NaN gates and non-finite gradients on their own keys where positions clamp', () => {
     // One row of 24 keys, P = 3: the suffix sums pass 2 a few keys from the end.
     const [cols, positions] = [24, 3];
