@@ -7,9 +7,10 @@
 //   first key: once it reaches P − 1 every key below is clamped there, reads the one
 //   entry P − 1 with φ = 0 and needs no position. At long contexts that is most keys
 //   (p ≥ 63 after about 126 keys at gates near ½); they run as float64 vectors with
-//   the very same operations, and the gates kernel stops summing. Each shortcut checks
-//   the inputs that could make it differ (NaN gates; in the backward non-finite
-//   gradients or table entry) and otherwise takes the key-by-key path.
+//   the very same operations, and the gates kernel does not even compute their gates
+//   (it writes 0: the readers only check them for NaN). Each shortcut checks the inputs
+//   that could make it differ (NaN gates or scores; in the backward non-finite gradients
+//   or table entry) and otherwise takes the key-by-key path.
 // - Keys whose position still moves go a row pair at a time, one row per float64 lane:
 //   the same operations lane by lane, so each row keeps its own bits, in about half the
 //   instructions of two scalar keys.
@@ -22,6 +23,7 @@
 // deterministic.
 
 import { sigmoidForward } from './activations';
+import { hsum64, sigmoidv } from './math';
 
 /**
  * A bound on the sum of the `n` gates at `z` (each in [0, 1]), in float32 four lanes at a
@@ -59,40 +61,123 @@ import { sigmoidForward } from './activations';
 }
 
 /**
- * Packs `σ(x)` of every band into `z`; returns how many table entries the rows read,
- * `min(P − 1, ⌈max total⌉) + 1`. Exact totals are float64 chains of dependent adds, so
- * few are taken: first that of the row with the largest float32 bound, then only those
- * of rows whose bound could still raise the maximum (near-ties), none once it is
- * `P − 1`. Any NaN gate returns 1, as a NaN maximum did.
+ * Writes `σ(x)` of a row's `n` keys to `z` from the last key down, eight at a time, and
+ * stops once a lower bound on their float64 sum (the position every kernel computes at
+ * the lowest key written) passes `last`: every key below is clamped at `P − 1`, and
+ * no kernel uses its gate. Returns how many keys are left below (0 when it wrote them
+ * all). The bound is the float32 lane sums less their rounding (as {@link totalBound}),
+ * so the exact sum is past `last` a few keys earlier at most; a NaN gate never stops it.
  */
-export function copeGatesForward(z: usize, x: usize, lo: usize, hi: usize, positions: i32, rows: i32, cols: i32): i32 {
-  const last = <f64>(positions - 1);
-  const z0 = z;
-  let best: f64 = 0;
-  let bestAt = z;
-  let bestN = 0;
-  let nan = false;
+function gatesFromEnd(z: usize, x: usize, n: i32, last: f64): i32 {
+  let acc = f32x4.splat(0);
+  let j = n;
+  while (j >= 8) {
+    j -= 8;
+    const o = <usize>j << 2;
+    const a = sigmoidv(v128.load(x + o, 16));
+    const b = sigmoidv(v128.load(x + o));
+    v128.store(z + o, a, 16);
+    v128.store(z + o, b);
+    acc = f32x4.add(f32x4.add(acc, a), b);
+    // After m keys the sum is at most m: no bound to take before P − 1 of them.
+    const m = n - j;
+    if (<f64>m >= last) {
+      const s = hsum64(acc);
+      // Strictly past `last`: keys below then sit strictly past it whatever their gates,
+      // as with their real gates, in the backward's key-by-key path as well.
+      if (s - s * <f64>m * 9.5367431640625e-7 > last) return j;
+    }
+  }
+  sigmoidForward(z, x, j);
+  return 0;
+}
+
+/**
+ * Writes 0 to the `n` gates at `z` (keys whose gate no kernel uses) in the same pass as
+ * it checks their scores at `x`: returns whether any is NaN, whose gate would be NaN.
+ */
+function zeroGates(z: usize, x: usize, n: i32): bool {
+  const zero = f32x4.splat(0);
+  let m = i32x4.splat(0);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const o = <usize>j << 2;
+    const v = v128.load(x + o);
+    m = v128.or(m, f32x4.ne(v, v));
+    v128.store(z + o, zero);
+  }
+  let any = v128.any_true(m);
+  for (; j < n; j++) {
+    const o = <usize>j << 2;
+    any = any || isNaN(load<f32>(x + o));
+    store<f32>(z + o, 0);
+  }
+  return any;
+}
+
+/** Packs `σ(x)` of every band into `z`, every gate: the NaN path of copeGatesForward. Returns 1. */
+function allGates(z: usize, x: usize, lo: usize, hi: usize, rows: i32, cols: i32): i32 {
   for (let r = 0; r < rows; r++) {
     const a = load<i32>(lo + (<usize>r << 2));
     const n = load<i32>(hi + (<usize>r << 2)) - a;
     sigmoidForward(z, x + ((<usize>r * <usize>cols + <usize>a) << 2), n);
-    const bound = totalBound(z, n);
-    nan = nan || isNaN(bound);
-    if (bound > best) {
-      best = bound;
-      bestAt = z;
-      bestN = n;
-    }
     z += <usize>n << 2;
   }
-  if (nan) return 1;
+  return 1;
+}
+
+/**
+ * Packs `σ(x)` of every band into `z`; returns how many table entries the rows read,
+ * `min(P − 1, ⌈max total⌉) + 1`. A row's gates go from its last key down until a bound
+ * shows their float64 sum (the first key's position, in the order every kernel adds
+ * them) past `P − 1` (see gatesFromEnd); the keys below are clamped there, so their gates
+ * are never used (the readers check them for NaN only) and get 0, unless a score there
+ * is NaN. At long contexts that skips most of the sigmoids (keys beyond about 2(P − 1)
+ * from the row's end at gates near ½). A clamped row makes the result `P`. Otherwise
+ * exact totals are float64 chains of dependent adds, so few are taken: first that of the
+ * row with the largest float32 bound, then only those of rows whose bound could still
+ * raise the maximum (near-ties). Any NaN gate computes every gate and returns 1, as a
+ * NaN maximum did.
+ */
+export function copeGatesForward(z: usize, x: usize, lo: usize, hi: usize, positions: i32, rows: i32, cols: i32): i32 {
+  const last = <f64>(positions - 1);
+  let best: f64 = 0;
+  let bestAt = z;
+  let bestN = 0;
+  let nan = false;
+  let clamped = false;
+  let zr = z;
+  for (let r = 0; r < rows; r++) {
+    const a = load<i32>(lo + (<usize>r << 2));
+    const n = load<i32>(hi + (<usize>r << 2)) - a;
+    const xr = x + ((<usize>r * <usize>cols + <usize>a) << 2);
+    const left = gatesFromEnd(zr, xr, n, last);
+    if (left > 0) {
+      if (zeroGates(zr, xr, left)) return allGates(z, x, lo, hi, rows, cols);
+      clamped = true;
+    } else {
+      // Every gate written: its bound is NaN if any is, even once the result is `P`.
+      const bound = totalBound(zr, n);
+      nan = nan || isNaN(bound);
+      if (!clamped && bound > best) {
+        best = bound;
+        bestAt = zr;
+        bestN = n;
+      }
+    }
+    zr += <usize>n << 2;
+  }
+  if (clamped || nan) {
+    // A NaN gate in a fully written row: every gate, as before the shortcut.
+    return nan ? allGates(z, x, lo, hi, rows, cols) : positions;
+  }
   // An empty band bounds at 0, which leaves `top` as it is.
   let top = raiseTop(0, bestAt, bestN, last);
-  z = z0;
+  zr = z;
   for (let r = 0; r < rows && top < last; r++) {
     const n = load<i32>(hi + (<usize>r << 2)) - load<i32>(lo + (<usize>r << 2));
-    if (totalBound(z, n) > top) top = raiseTop(top, z, n, last);
-    z += <usize>n << 2;
+    if (totalBound(zr, n) > top) top = raiseTop(top, zr, n, last);
+    zr += <usize>n << 2;
   }
   return <i32>top + 1;
 }

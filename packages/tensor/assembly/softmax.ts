@@ -141,6 +141,36 @@ function expScaled(out: usize, x: usize, s: f32, mx: f32, n: i32): f32 {
 }
 
 /**
+ * {@link shiftMax} of a band with four independent maxima, whose one-vector chain of
+ * dependent maxima made it a third of a long band's cost. The same value: the maximum of
+ * the non-NaN elements does not depend on the order (but for the sign of a zero maximum,
+ * which `x − max` and `scale·max` then turn into the same exponentials).
+ */
+function bandMax(x: usize, n: i32): f32 {
+  let a = f32x4.splat(-Infinity);
+  let b = a;
+  let c = a;
+  let d = a;
+  let j = 0;
+  for (; j + 16 <= n; j += 16) {
+    const o = x + (<usize>j << 2);
+    a = f32x4.pmax(a, v128.load(o));
+    b = f32x4.pmax(b, v128.load(o, 16));
+    c = f32x4.pmax(c, v128.load(o, 32));
+    d = f32x4.pmax(d, v128.load(o, 48));
+  }
+  for (; j + 4 <= n; j += 4) a = f32x4.pmax(a, v128.load(x + (<usize>j << 2)));
+  // pmax keeps its first operand against a NaN, so no lane is NaN.
+  const m = f32x4.pmax(f32x4.pmax(a, b), f32x4.pmax(c, d));
+  let s = max(max(f32x4.extract_lane(m, 0), f32x4.extract_lane(m, 1)), max(f32x4.extract_lane(m, 2), f32x4.extract_lane(m, 3)));
+  for (; j < n; j++) {
+    const v = load<f32>(x + (<usize>j << 2));
+    if (v > s) s = v;
+  }
+  return s;
+}
+
+/**
  * Banded softmax of `scale·x`: row r covers columns lo[r] … hi[r]−1, everything else
  * becomes 0. The wrapper has checked the bands and `scale > 0` (so the max of `scale·x`
  * is `scale` times the max of x).
@@ -155,7 +185,7 @@ export function maskedSoftmaxForward(out: usize, x: usize, lo: usize, hi: usize,
       // With scale 1 (CoPE has scaled already) `x·1 − 1·max` is `x − max`: the same bits
       // without the multiply. The exponentials are ≥ +0, so `e·(1/Σ)` needs no `+ 0`.
       const n = b - a;
-      const mx = shiftMax(x + start, n);
+      const mx = bandMax(x + start, n);
       const sum = scale == 1 ? expShifted(out + start, x + start, mx, n) : expScaled(out + start, x + start, scale, mx, n);
       scaleRow(out + start, out + start, 1 / sum, n);
     }
@@ -164,15 +194,52 @@ export function maskedSoftmaxForward(out: usize, x: usize, lo: usize, hi: usize,
   }
 }
 
+/**
+ * {@link dot} of two rows' bands at once, each its own sum in its own order (lane by
+ * lane, then {@link hsum} and the tail): the same bits, but the two chains of dependent
+ * vector adds interleave instead of one waiting on the other. Lanes 0 and 1 hold them.
+ */
+function dotPair(a0: usize, b0: usize, n0: i32, a1: usize, b1: usize, n1: i32): v128 {
+  let acc0 = f32x4.splat(0);
+  let acc1 = f32x4.splat(0);
+  let j = 0;
+  for (; j + 4 <= n0 && j + 4 <= n1; j += 4) {
+    const o = <usize>j << 2;
+    acc0 = f32x4.add(acc0, f32x4.mul(v128.load(a0 + o), v128.load(b0 + o)));
+    acc1 = f32x4.add(acc1, f32x4.mul(v128.load(a1 + o), v128.load(b1 + o)));
+  }
+  let j0 = j;
+  for (; j0 + 4 <= n0; j0 += 4) acc0 = f32x4.add(acc0, f32x4.mul(v128.load(a0 + (<usize>j0 << 2)), v128.load(b0 + (<usize>j0 << 2))));
+  let j1 = j;
+  for (; j1 + 4 <= n1; j1 += 4) acc1 = f32x4.add(acc1, f32x4.mul(v128.load(a1 + (<usize>j1 << 2)), v128.load(b1 + (<usize>j1 << 2))));
+  let s0 = hsum(acc0);
+  for (; j0 < n0; j0++) s0 += load<f32>(a0 + (<usize>j0 << 2)) * load<f32>(b0 + (<usize>j0 << 2));
+  let s1 = hsum(acc1);
+  for (; j1 < n1; j1++) s1 += load<f32>(a1 + (<usize>j1 << 2)) * load<f32>(b1 + (<usize>j1 << 2));
+  return f32x4.replace_lane(f32x4.splat(s0), 1, s1);
+}
+
 /** `dx = scale · y ⊙ (dy − Σ_band y·dy)` on each band, 0 elsewhere; `dx` may alias `dy`. */
 export function maskedSoftmaxBackward(dx: usize, y: usize, dy: usize, lo: usize, hi: usize, scale: f32, rows: i32, cols: i32): void {
   const row = <usize>cols << 2;
+  let dots = f32x4.splat(0);
   for (let r = 0; r < rows; r++, dx += row, y += row, dy += row) {
     const a = load<i32>(lo + (<usize>r << 2));
     const b = load<i32>(hi + (<usize>r << 2));
     const start = <usize>a << 2;
     const n = b - a;
-    const d = dot(y + start, dy + start, n);
+    // Rows go in pairs for their sums (see dotPair): the odd row takes the second.
+    if ((r & 1) == 0) {
+      if (r + 1 < rows) {
+        const a1 = load<i32>(lo + (<usize>(r + 1) << 2));
+        const n1 = load<i32>(hi + (<usize>(r + 1) << 2)) - a1;
+        const s1 = <usize>a1 << 2;
+        dots = dotPair(y + start, dy + start, n, y + row + s1, dy + row + s1, n1);
+      } else {
+        dots = f32x4.splat(dot(y + start, dy + start, n));
+      }
+    }
+    const d = (r & 1) == 0 ? f32x4.extract_lane(dots, 0) : f32x4.extract_lane(dots, 1);
     const dv = f32x4.splat(d);
     const sv = f32x4.splat(scale);
     let j = 0;

@@ -12,6 +12,8 @@ const TOL = { atol: 1e-5, rtol: 1e-5 };
 
 interface Cope64 {
   z: Float64Array;
+  /** Whether each packed gate is read: the sum of the keys after it is below `P − 1`. */
+  used: boolean[];
   width: number;
   scores: Float64Array;
   dx: Float64Array;
@@ -28,6 +30,7 @@ function cope64(
 ): Cope64 {
   const last = positions - 1;
   const z: number[] = [];
+  const used: boolean[] = [];
   const scores = Float64Array.from(x);
   const dx = new Float64Array(rows * cols);
   const dqe = new Float64Array(rows * width);
@@ -48,8 +51,10 @@ function cope64(
       dx[k] = scale * g[k] + zj * (1 - zj) * gatePath;
     });
     z.push(...band);
+    // A margin around P − 1 for the kernels' float64 sums, whose order differs from this one.
+    used.push(...band.map((zj, j) => pos[j] - zj < last - 1e-9));
   }
-  return { z: Float64Array.from(z), width: top + 1, scores, dx, dqe };
+  return { z: Float64Array.from(z), used, width: top + 1, scores, dx, dqe };
 }
 
 /** Causal bands with a window: row r sees columns max(0, r + shift − w + 1) … r + shift. */
@@ -92,7 +97,9 @@ describe.each(availableBackends().map((b) => [b.label, b] as const))('%s backend
     const g = seededValues(8, rows * cols);
     const want = cope64(x, qe, g, lo, hi, scale, positions, width, rows, cols);
     expect(width).toBe(want.width);
-    expectClose(z, want.z, { atol: 1e-6, rtol: 1e-6 }, 'gates');
+    // Gates of keys clamped at P − 1 by the keys after them are never read: any finite value.
+    expectClose(z.map((v, k) => (want.used[k] ? v : 0)), want.z.map((v, k) => (want.used[k] ? v : 0)), { atol: 1e-6, rtol: 1e-6 }, 'gates');
+    expect(z.every(Number.isFinite)).toBe(true);
     const scores = x.slice();
     be.copeBiasForward(scores, z, qe, lo, hi, scale, positions, width, rows, cols);
     const dx = g.slice();
@@ -182,6 +189,38 @@ describe.each(availableBackends().map((b) => [b.label, b] as const))('%s backend
     be.copeBiasBackward(dx, dqe, z, qe, lo, hi, 1, 4, 4, 2, 3);
     expect(Array.from(dx.subarray(3)).every(Number.isFinite)).toBe(true);
     expect(Array.from(dqe.subarray(4)).every(Number.isFinite)).toBe(true);
+  });
+
+  it('sees a NaN gate in any row, clamped rows before it or not, and keeps its keys NaN', () => {
+    // Row 0 clamps (40 keys, P = 4) before row 1, a short unclamped band, meets its NaN.
+    const [cols, positions] = [40, 4];
+    const lo = new Int32Array([0, 0]);
+    const hi = new Int32Array([cols, 2]);
+    const x = seededValues(45, 2 * cols, 2);
+    x[cols + 1] = Number.NaN;
+    const z = new Float32Array(cols + 2);
+    const width = be.copeGatesForward(z, x, lo, hi, positions, 2, cols);
+    // The reference's maximum is NaN itself (NaN + 1); the fast kernels return 1.
+    if (be.name === 'fast') expect(width).toBe(1);
+    const scores = x.slice();
+    be.copeBiasForward(scores, z, seededValues(46, 2 * positions, 1), lo, hi, 1, positions, positions, 2, cols);
+    expect(Number.isNaN(scores[cols]) && Number.isNaN(scores[cols + 1])).toBe(true);
+    expect(Array.from(scores.subarray(0, cols)).every(Number.isFinite)).toBe(true);
+  });
+
+  it('keeps an infinite gradient on its own key when the last keys\' gates are exactly 0 (P = 1)', () => {
+    // σ(−200) = 0: the last 8 keys sum to exactly P − 1 = 0, the keys below do not.
+    const cols = 20;
+    const lo = new Int32Array([0]);
+    const hi = new Int32Array([cols]);
+    const x = Float32Array.from({ length: cols }, (_, j) => (j >= cols - 8 ? -200 : 0));
+    const z = new Float32Array(cols);
+    be.copeGatesForward(z, x, lo, hi, 1, 1, cols);
+    const dx = seededValues(47, cols, 1);
+    dx[2] = Number.POSITIVE_INFINITY;
+    be.copeBiasBackward(dx, new Float32Array(1), z, new Float32Array([0.5]), lo, hi, 0.5, 1, 1, 1, cols);
+    expect(dx[2]).toBe(Number.POSITIVE_INFINITY);
+    expect(Array.from(dx).filter((_, j) => j !== 2).every(Number.isFinite)).toBe(true);
   });
 
   it('keeps NaN gates and non-finite gradients on their own keys where positions clamp', () => {

@@ -63,6 +63,36 @@ describe.each(availableBackends().map((b) => [b.label, b] as const))('%s backend
     expect(Array.from(out.subarray(3)).every(Number.isNaN)).toBe(true);
   });
 
+  it('shifts by the band maximum wherever it sits in a long band (and back), and a NaN anywhere makes the band NaN', () => {
+    // Bands of 14 … 53 keys cover every lane, unrolled block and tail of the vector max; a
+    // peak of 200 that the shift missed would overflow the exponentials.
+    const [rows, cols] = [40, 53];
+    const lo = new Int32Array(rows);
+    const hi = Int32Array.from({ length: rows }, (_, r) => r + 14);
+    const x = seededValues(61, rows * cols, 2);
+    for (let r = 0; r < rows; r++) x[r * cols + ((r * 7) % hi[r])] = 200;
+    const out = new Float32Array(rows * cols);
+    be.maskedSoftmaxForward(out, x, lo, hi, 1, rows, cols);
+    expectClose(out, maskedSoftmax64(x, lo, hi, 1, rows, cols), TOL, 'peaked bands');
+    // The backward's band sums go two rows at a time: an odd count leaves one alone.
+    const odd = rows - 1;
+    const w = seededValues(62, odd * cols);
+    const dx = new Float32Array(odd * cols);
+    be.maskedSoftmaxBackward(dx, out, w, lo, hi, 0.5, odd, cols);
+    const expected = new Float64Array(odd * cols);
+    for (let r = 0; r < odd; r++) {
+      let s = 0;
+      for (let j = 0; j < hi[r]; j++) s += out[r * cols + j] * w[r * cols + j];
+      for (let j = 0; j < hi[r]; j++) expected[r * cols + j] = 0.5 * out[r * cols + j] * (w[r * cols + j] - s);
+    }
+    expectClose(dx, expected, TOL, 'backward');
+    be.maskedSoftmaxBackward(w, out, w, lo, hi, 0.5, odd, cols);
+    expect(Array.from(w)).toEqual(Array.from(dx));
+    for (let r = 0; r < rows; r++) x[r * cols + ((r * 11) % hi[r])] = Number.NaN;
+    be.maskedSoftmaxForward(out, x, lo, hi, 1, rows, cols);
+    for (let r = 0; r < rows; r++) expect(Array.from(out.subarray(r * cols, r * cols + hi[r])).every(Number.isNaN)).toBe(true);
+  });
+
   it('rejects bands outside the row, reversed bands and a non-positive scale', () => {
     const x = new Float32Array(6);
     const out = new Float32Array(6);

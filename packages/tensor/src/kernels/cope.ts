@@ -16,6 +16,12 @@ export interface CopeKernels {
    * first, the very order {@link Kernels.copeBiasForward} and
    * {@link Kernels.copeBiasBackward} use. Band checks as for
    * {@link Kernels.maskedSoftmaxForward}.
+   *
+   * A key whose later keys' gates already sum to `P − 1` or more sits at the clamped
+   * position `P − 1` whatever its own gate, and neither CoPE kernel reads that gate for
+   * anything but NaN: its entry of `z` is unspecified but finite (the fast backend writes
+   * 0 there instead of computing σ), unless its score is NaN. Only the gates of the other
+   * keys are `σ(x)`; pass `z` on to the bias kernels unchanged.
    */
   copeGatesForward(
     z: Float32Array,
