@@ -119,7 +119,7 @@ export function attentionForwardScratchBytes(maxCount: i32, maxWidth: i32, D: i3
 /**
  * Scratch bytes for {@link attentionBlocksBackward}: `dP (maxCount, maxWidth)`, `q·E` and
  * its gradient `(maxCount, P)`, copeBiasBackward's float64 positions (two rows) and
- * `q·E` gradients (two rows, two copies), then the products'.
+ * `q·E` gradients (two rows, as `[lo, hi]` pairs: `4·P` float64), then the products'.
  */
 export function attentionBackwardScratchBytes(maxCount: i32, maxWidth: i32, D: i32, P: i32): usize {
   return align16(<usize>maxCount * <usize>maxWidth << 2) + 2 * align16(<usize>maxCount * <usize>P << 2) +
