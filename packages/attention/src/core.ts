@@ -21,7 +21,7 @@
  * @packageDocumentation
  */
 import type { HeadRouting } from '@moh/head-router';
-import type { Kernels, Workspace } from '@moh/tensor';
+import { referenceBackend, type Kernels, type Workspace } from '@moh/tensor';
 import type { AttentionConfig } from './config.js';
 import { planBlocks, type HeadStash, type PassLayout } from './blocks.js';
 import { HeadBlockEngine, type HeadView, type TransposedKeys } from './head-block.js';
@@ -225,7 +225,7 @@ export class AttentionCore {
     let base = 0;
     for (let h = 0; h < H; h++) {
       const rows = routing.activeRows[h];
-      gateRows(target, oc, routing.gates, rows, h, H, D, base);
+      if (rows.length > 0) gateKernels(kernels, rows.length).headGateForward(target, oc.subarray(base * D), routing.gates, rows, h, rows.length, H, D);
       base += rows.length;
     }
     if (wo === undefined) return;
@@ -292,8 +292,8 @@ export class AttentionCore {
     for (let h = 0; h < H; h++) {
       const rows = routing.activeRows[h];
       const count = rows.length;
-      gateGradients(dGates, dOc, dGatedIn, oc, gates, rows, h, H, D, base);
       if (count === 0) continue;
+      gateKernels(kernels, count).headGateBackward(dGates, dOc.subarray(base * D), dGatedIn, oc.subarray(base * D), gates, rows, h, count, H, D);
       this.engine.backward(stashes[h], this.headView(h, base), dOc, qc, keys, values, dQc, dKeys, dValues);
       if (this.rope !== null) {
         for (let r = 0; r < count; r++) this.rope.rotateBack(dQc, (base + r) * D, startPos + (rows[r] % rowsPerSeq));
@@ -350,56 +350,16 @@ export class AttentionCore {
   }
 }
 
+/** Rows of a head from which its gating runs as a kernel call; fewer are a plain loop (a decode step's one row). */
+const GATE_KERNEL_MIN_ROWS = 32;
+
 /**
- * Head `h`'s gate gradients and output gradients on its `rows`: `dGates[row, h] =
- * Σ dGated[row]·o[row]` and `dOc[base + r] = gate·dGated[row]` (compact rows). A function
- * of its own so that the engine optimises the loop by itself, not inside `backwardHeads`.
+ * The kernels that gate `count` rows of a head: the backend's, or for a few rows the
+ * reference ones, the very same arithmetic without a call's marshalling (a decode step
+ * gates one row per head, where the call costs more than the work).
  */
-function gateGradients(
-  dGates: Float32Array,
-  dOc: Float32Array,
-  dGated: Float32Array,
-  oc: Float32Array,
-  gates: Float32Array,
-  rows: Int32Array,
-  h: number,
-  heads: number,
-  D: number,
-  base: number,
-): void {
-  const hd = heads * D;
-  for (let r = 0; r < rows.length; r++) {
-    const row = rows[r];
-    const off = row * hd + h * D;
-    const at = (base + r) * D;
-    const gate = gates[row * heads + h];
-    let dGate = 0;
-    for (let c = 0; c < D; c++) {
-      const g = dGated[off + c];
-      dGate += g * oc[at + c];
-      dOc[at + c] = gate * g;
-    }
-    dGates[row * heads + h] = dGate;
-  }
+function gateKernels(kernels: Kernels, count: number): Pick<Kernels, 'headGateForward' | 'headGateBackward'> {
+  return count >= GATE_KERNEL_MIN_ROWS ? kernels : REFERENCE_GATES;
 }
 
-/** `gated[row, h] = gate[row, h]·oc[base + r]` for `row = rows[r]` (see {@link gateGradients} for why a function). */
-function gateRows(
-  gated: Float32Array,
-  oc: Float32Array,
-  gates: Float32Array,
-  rows: Int32Array,
-  h: number,
-  heads: number,
-  D: number,
-  base: number,
-): void {
-  const hd = heads * D;
-  for (let r = 0; r < rows.length; r++) {
-    const row = rows[r];
-    const gate = gates[row * heads + h];
-    const off = row * hd + h * D;
-    const at = (base + r) * D;
-    for (let c = 0; c < D; c++) gated[off + c] = gate * oc[at + c];
-  }
-}
+const REFERENCE_GATES = referenceBackend();

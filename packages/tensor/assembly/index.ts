@@ -15,6 +15,7 @@ export { copeBiasBackward } from './cope-backward';
 export {
   attentionBackwardScratchBytes, attentionBlocksBackward, attentionBlocksForward, attentionForwardScratchBytes,
 } from './attention';
+export { headGateBackward, headGateForward } from './head-gates';
 export {
   reluBackward, reluForward, sigmoidBackward, sigmoidForward, siluBackward, siluForward, swigluBackward, swigluForward,
 } from './activations';

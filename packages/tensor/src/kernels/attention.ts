@@ -48,8 +48,42 @@ export const AttentionBlock = {
 /** Ints per block record (see {@link AttentionBlock}). */
 export const ATTENTION_BLOCK_FIELDS = 6;
 
-/** Attention of one head over all its blocks of query rows, forward and backward. */
+/** Attention of one head over all its blocks of query rows, forward and backward, and the gating of its outputs. */
 export interface AttentionKernels {
+  /**
+   * A head's gated outputs into the wide layout: `out[rows[r], head·D + c] =
+   * gates[rows[r]·heads + head] · o[r, c]` for `r < count`, `c < D`, with `o` the head's
+   * compact `(count, D)` rows and `out` `(·, heads·D)`; nothing else of `out` is written.
+   * Each product is rounded once. A `RangeError` for a row index outside the arrays.
+   */
+  headGateForward(
+    out: Float32Array,
+    o: Float32Array,
+    gates: Float32Array,
+    rows: Int32Array,
+    head: number,
+    count: number,
+    heads: number,
+    headDim: number,
+  ): void;
+  /**
+   * Backward of {@link AttentionKernels.headGateForward}: overwrites `dO[r, c] =
+   * gate · dOut[rows[r], head·D + c]` and `dGates[rows[r]·heads + head] = Σ_c
+   * dOut[rows[r], head·D + c] · o[r, c]` (summed in float64 in the order of c, rounded
+   * once); other entries of `dGates` are left as they are.
+   */
+  headGateBackward(
+    dGates: Float32Array,
+    dO: Float32Array,
+    dOut: Float32Array,
+    o: Float32Array,
+    gates: Float32Array,
+    rows: Int32Array,
+    head: number,
+    count: number,
+    heads: number,
+    headDim: number,
+  ): void;
   /**
    * Forward of every block: writes each block's attention weights into `probs` (0
    * outside the bands) and its outputs `P·V` into its rows of `out` (overwritten). With a

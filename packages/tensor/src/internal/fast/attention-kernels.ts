@@ -10,13 +10,53 @@ import type { Kernels } from '../../kernels.js';
 import { ATTENTION_BLOCK_FIELDS, AttentionBlock } from '../../kernels/attention.js';
 import { checkAttentionBlocks } from '../attention-blocks.js';
 import type { CallFrame } from './frame.js';
+import { checkSizes, rowExtent } from './shapes.js';
 import type { WasmExports } from './wasm-exports.js';
 
-type AttentionKernels = Pick<Kernels, 'attentionBlocksForward' | 'attentionBlocksBackward'>;
+type AttentionKernels = Pick<Kernels, 'attentionBlocksForward' | 'attentionBlocksBackward' | 'headGateForward' | 'headGateBackward'>;
 
 /** Builds the fused attention kernels over one module instance and call frame. */
 export function attentionKernels(wasm: WasmExports, frame: CallFrame): AttentionKernels {
   return {
+    headGateForward(out, o, gates, rows, head, count, heads, headDim) {
+      checkSizes(head, count, heads, headDim);
+      if (head >= heads) throw new RangeError(`head ${head} is not one of ${heads} heads.`);
+      if (count === 0 || headDim === 0) return;
+      const extent = rowExtent(rows, count);
+      const po = frame.output(out, extent * heads * headDim);
+      const pa = frame.input(o, count * headDim);
+      const pg = frame.input(gates, extent * heads);
+      const pr = frame.input(rows, count);
+      frame.begin();
+      try {
+        wasm.headGateForward(frame.pointer(po), frame.pointer(pa), frame.pointer(pg), frame.pointer(pr), head, count, heads, headDim);
+      } finally {
+        frame.end();
+      }
+    },
+
+    headGateBackward(dGates, dO, dOut, o, gates, rows, head, count, heads, headDim) {
+      checkSizes(head, count, heads, headDim);
+      if (head >= heads) throw new RangeError(`head ${head} is not one of ${heads} heads.`);
+      if (count === 0) return;
+      const extent = rowExtent(rows, count);
+      const pdg = frame.output(dGates, extent * heads);
+      const pdo = frame.output(dO, count * headDim);
+      const pd = frame.input(dOut, extent * heads * headDim);
+      const pa = frame.input(o, count * headDim);
+      const pg = frame.input(gates, extent * heads);
+      const pr = frame.input(rows, count);
+      frame.begin();
+      try {
+        wasm.headGateBackward(
+          frame.pointer(pdg), frame.pointer(pdo), frame.pointer(pd), frame.pointer(pa), frame.pointer(pg), frame.pointer(pr),
+          head, count, heads, headDim,
+        );
+      } finally {
+        frame.end();
+      }
+    },
+
     attentionBlocksForward(out, probs, z, blocks, q, keys, values, lo, hi, packed, table, scale, positions, keysTransposed, blockCount, headDim, ldk, ldv) {
       const P = table === null ? 0 : positions;
       const D = headDim;

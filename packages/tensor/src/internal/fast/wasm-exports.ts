@@ -43,6 +43,10 @@ export interface WasmExports extends WasmRowExports {
     scale: number, positions: number, keysTransposed: Flag, blockCount: number, headDim: number, ldk: number, ldv: number,
     scratch: Ptr,
   ): void;
+  headGateForward(out: Ptr, o: Ptr, gates: Ptr, rows: Ptr, head: number, count: number, heads: number, headDim: number): void;
+  headGateBackward(
+    dGates: Ptr, dO: Ptr, dOut: Ptr, o: Ptr, gates: Ptr, rows: Ptr, head: number, count: number, heads: number, headDim: number,
+  ): void;
   attentionBlocksBackward(
     dQ: Ptr, dKeys: Ptr, dValues: Ptr, dTable: Ptr, dOut: Ptr, q: Ptr, keys: Ptr, values: Ptr, probs: Ptr, z: Ptr,
     blocks: Ptr, lo: Ptr, hi: Ptr, packed: Ptr, table: Ptr, scale: number, positions: number, blockCount: number,

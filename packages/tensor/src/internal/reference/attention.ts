@@ -178,3 +178,51 @@ export function attentionBlocksBackward(
     k.matmulTN(dKeys.subarray(kv * ldk), dP, qb, W, count, D, true, W, D, ldk);
   }
 }
+
+/** Checks a head-gate call's rows against the arrays (the fast backend's checks, in words). */
+function checkHeadGate(wide: number, gates: number, compact: number, rows: Int32Array, head: number, count: number, heads: number, D: number): void {
+  for (const s of [head, count, heads, D]) if (!Number.isInteger(s) || s < 0) throw new RangeError(`Invalid size ${s}.`);
+  if (head >= heads) throw new RangeError(`head ${head} is not one of ${heads} heads.`);
+  if (rows.length < count) throw new RangeError(`The index list has ${rows.length} entries, fewer than ${count}.`);
+  let extent = 0;
+  for (let r = 0; r < count; r++) {
+    if (rows[r] < 0) throw new RangeError(`Index ${rows[r]} at position ${r} is negative.`);
+    extent = Math.max(extent, rows[r] + 1);
+  }
+  if (wide < extent * heads * D || gates < extent * heads || compact < count * D) {
+    throw new RangeError('A kernel argument has fewer elements than the rows and heads need.');
+  }
+}
+
+/** See `Kernels.headGateForward`. */
+export function headGateForward(
+  out: Float32Array, o: Float32Array, gates: Float32Array, rows: Int32Array, head: number, count: number, heads: number, D: number,
+): void {
+  checkHeadGate(out.length, gates.length, o.length, rows, head, count, heads, D);
+  for (let r = 0; r < count; r++) {
+    const row = rows[r];
+    const gate = gates[row * heads + head];
+    const off = (row * heads + head) * D;
+    for (let c = 0; c < D; c++) out[off + c] = gate * o[r * D + c];
+  }
+}
+
+/** See `Kernels.headGateBackward`. */
+export function headGateBackward(
+  dGates: Float32Array, dO: Float32Array, dOut: Float32Array, o: Float32Array, gates: Float32Array, rows: Int32Array,
+  head: number, count: number, heads: number, D: number,
+): void {
+  checkHeadGate(dOut.length, Math.min(gates.length, dGates.length), Math.min(o.length, dO.length), rows, head, count, heads, D);
+  for (let r = 0; r < count; r++) {
+    const row = rows[r];
+    const gate = gates[row * heads + head];
+    const off = (row * heads + head) * D;
+    let sum = 0;
+    for (let c = 0; c < D; c++) {
+      const g = dOut[off + c];
+      sum += g * o[r * D + c];
+      dO[r * D + c] = gate * g;
+    }
+    dGates[row * heads + head] = sum;
+  }
+}

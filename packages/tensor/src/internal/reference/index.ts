@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 import type { Backend, Storage } from '../../backend.js';
-import { attentionBlocksBackward, attentionBlocksForward } from './attention.js';
+import { attentionBlocksBackward, attentionBlocksForward, headGateBackward, headGateForward } from './attention.js';
 import {
   reluBackward,
   reluForward,
@@ -80,6 +80,8 @@ export function createReferenceBackend(): Backend {
     copeBiasBackward,
     attentionBlocksForward,
     attentionBlocksBackward,
+    headGateForward,
+    headGateBackward,
     logSoftmaxForward,
     logSoftmaxBackward,
     crossEntropyForward,
