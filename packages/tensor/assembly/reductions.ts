@@ -66,6 +66,37 @@ export function sumRows(out: usize, x: usize, rows: i32, cols: i32, accumulate: 
   return a > b || (b != b && a == a);
 }
 
+/** Widest rows that {@link topK} ranks instead of sorting by insertion. */
+const RANKED_COLS: i32 = 16;
+
+/**
+ * {@link topK} for short rows (a router's few heads), without the insertion's
+ * data-dependent branches, which mispredict on every other element of random scores:
+ * each entry's place is the number of entries that rank above it or tie with it from an
+ * earlier column. `ranksAbove` is a strict weak order (numbers by value, NaNs after
+ * them, all NaNs tied), so these places are those of the stable descending order that
+ * the insertion builds: the same output, bit for bit.
+ */
+function topKRanked(indices: usize, values: usize, x: usize, k: i32, rows: i32, cols: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const xr = x + <usize>r * (<usize>cols << 2);
+    const vr = values + <usize>r * (<usize>k << 2);
+    const ir = indices + <usize>r * (<usize>k << 2);
+    for (let j = 0; j < cols; j++) {
+      const v = load<f32>(xr + (<usize>j << 2));
+      let place = 0;
+      for (let i = 0; i < cols; i++) {
+        const a = load<f32>(xr + (<usize>i << 2));
+        place += <i32>(ranksAbove(a, v) || (i < j && !ranksAbove(v, a)));
+      }
+      if (place < k) {
+        store<f32>(vr + (<usize>place << 2), v);
+        store<i32>(ir + (<usize>place << 2), j);
+      }
+    }
+  }
+}
+
 /**
  * The `k` largest entries of each row, in descending order, by insertion into the
  * sorted output: O(cols · k) worst case, which suits the small k of routing. A newer
@@ -73,6 +104,10 @@ export function sumRows(out: usize, x: usize, rows: i32, cols: i32, accumulate: 
  */
 export function topK(indices: usize, values: usize, x: usize, k: i32, rows: i32, cols: i32): void {
   if (k == 0) return;
+  if (cols <= RANKED_COLS) {
+    topKRanked(indices, values, x, k, rows, cols);
+    return;
+  }
   for (let r = 0; r < rows; r++) {
     const xr = x + <usize>r * (<usize>cols << 2);
     const vr = values + <usize>r * (<usize>k << 2);

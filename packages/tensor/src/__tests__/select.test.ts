@@ -63,6 +63,17 @@ describe.each(availableBackends().map((b) => [b.label, b] as const))('%s backend
       expect(r.indices).toEqual(want);
       expect(r.values).toEqual(want.map((j, i) => x[Math.floor(i / k) * cols + j]));
     });
+
+    it.each([[2, 21], [5, 6]])('matches the sort-based ranking with ±0 ties, k=%i, %i columns (wide rows sort by insertion, short ones rank)', (k, cols) => {
+      const rows = 5;
+      const x = Array.from(seededValues(k + cols, rows * cols), (v) => Math.round(v * 3) / 3);
+      x[1] = -0;
+      x[2] = 0;
+      x[cols + 3] = NaN;
+      const r = run(x, k, rows, cols);
+      const want = topK64(x, k, rows, cols);
+      expect(r.indices).toEqual(want);
+    });
   });
 
   describe('reductions', () => {
