@@ -8,7 +8,7 @@
  */
 import { ATTENTION_BLOCK_FIELDS, AttentionBlock } from '../kernels/attention.js';
 import { checkCopeTable } from './bands.js';
-import { checkSizes } from './fast/shapes.js';
+import { checkSizes, rowExtent } from './fast/shapes.js';
 
 /** What the blocks of one call read and write, in elements, and their largest block. */
 export interface BlockExtents {
@@ -112,4 +112,22 @@ export function checkAttentionBlocks(layout: BlockLayout): BlockExtents {
     values = Math.max(values, (keyRow + W - 1) * ldv + D);
   }
   return { rows, probs, gates, keys, values, maxCount, maxWidth };
+}
+
+/**
+ * Checks a head-gate call (`headGateForward`/`Backward`) for both backends: sizes, the
+ * head, and that every listed row lies inside the wide arrays (`wide` elements, `(·, heads·D)`),
+ * the gates (`gates` elements) and the compact ones (`compact` elements, `(count, D)`).
+ * Returns the rows the call spans (one past the largest listed row).
+ */
+export function checkHeadGate(
+  wide: number, gates: number, compact: number, rows: Int32Array, head: number, count: number, heads: number, headDim: number,
+): number {
+  checkSizes(head, count, heads, headDim);
+  if (head >= heads) throw new RangeError(`head ${head} is not one of ${heads} heads.`);
+  const extent = rowExtent(rows, count);
+  if (wide < extent * heads * headDim || gates < extent * heads || compact < count * headDim) {
+    throw new RangeError('A kernel argument has fewer elements than the rows and heads need.');
+  }
+  return extent;
 }

@@ -8,9 +8,8 @@
  */
 import type { Kernels } from '../../kernels.js';
 import { ATTENTION_BLOCK_FIELDS, AttentionBlock } from '../../kernels/attention.js';
-import { checkAttentionBlocks } from '../attention-blocks.js';
+import { checkAttentionBlocks, checkHeadGate } from '../attention-blocks.js';
 import type { CallFrame } from './frame.js';
-import { checkSizes, rowExtent } from './shapes.js';
 import type { WasmExports } from './wasm-exports.js';
 
 type AttentionKernels = Pick<Kernels, 'attentionBlocksForward' | 'attentionBlocksBackward' | 'headGateForward' | 'headGateBackward'>;
@@ -19,10 +18,8 @@ type AttentionKernels = Pick<Kernels, 'attentionBlocksForward' | 'attentionBlock
 export function attentionKernels(wasm: WasmExports, frame: CallFrame): AttentionKernels {
   return {
     headGateForward(out, o, gates, rows, head, count, heads, headDim) {
-      checkSizes(head, count, heads, headDim);
-      if (head >= heads) throw new RangeError(`head ${head} is not one of ${heads} heads.`);
+      const extent = checkHeadGate(out.length, gates.length, o.length, rows, head, count, heads, headDim);
       if (count === 0 || headDim === 0) return;
-      const extent = rowExtent(rows, count);
       const po = frame.output(out, extent * heads * headDim);
       const pa = frame.input(o, count * headDim);
       const pg = frame.input(gates, extent * heads);
@@ -36,10 +33,10 @@ export function attentionKernels(wasm: WasmExports, frame: CallFrame): Attention
     },
 
     headGateBackward(dGates, dO, dOut, o, gates, rows, head, count, heads, headDim) {
-      checkSizes(head, count, heads, headDim);
-      if (head >= heads) throw new RangeError(`head ${head} is not one of ${heads} heads.`);
+      const extent = checkHeadGate(
+        dOut.length, Math.min(gates.length, dGates.length), Math.min(o.length, dO.length), rows, head, count, heads, headDim,
+      );
       if (count === 0) return;
-      const extent = rowExtent(rows, count);
       const pdg = frame.output(dGates, extent * heads);
       const pdo = frame.output(dO, count * headDim);
       const pd = frame.input(dOut, extent * heads * headDim);

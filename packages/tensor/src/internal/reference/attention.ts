@@ -11,7 +11,7 @@
  */
 import type { Kernels } from '../../kernels.js';
 import { ATTENTION_BLOCK_FIELDS, AttentionBlock } from '../../kernels/attention.js';
-import { checkAttentionBlocks, checkLengths } from '../attention-blocks.js';
+import { checkAttentionBlocks, checkHeadGate, checkLengths } from '../attention-blocks.js';
 import { copeBiasBackward, copeBiasForward, copeGatesForward } from './cope.js';
 import { matmul, matmulNT, matmulTN } from './matmul.js';
 import { maskedSoftmaxBackward, maskedSoftmaxForward } from './softmax.js';
@@ -176,21 +176,6 @@ export function attentionBlocksBackward(
     // dQb (+)= dS·K, dK += dSᵀ·Qb.
     k.matmul(dQb, dP, keys.subarray(kv * ldk), count, W, D, cope, W, ldk, D);
     k.matmulTN(dKeys.subarray(kv * ldk), dP, qb, W, count, D, true, W, D, ldk);
-  }
-}
-
-/** Checks a head-gate call's rows against the arrays (the fast backend's checks, in words). */
-function checkHeadGate(wide: number, gates: number, compact: number, rows: Int32Array, head: number, count: number, heads: number, D: number): void {
-  for (const s of [head, count, heads, D]) if (!Number.isInteger(s) || s < 0) throw new RangeError(`Invalid size ${s}.`);
-  if (head >= heads) throw new RangeError(`head ${head} is not one of ${heads} heads.`);
-  if (rows.length < count) throw new RangeError(`The index list has ${rows.length} entries, fewer than ${count}.`);
-  let extent = 0;
-  for (let r = 0; r < count; r++) {
-    if (rows[r] < 0) throw new RangeError(`Index ${rows[r]} at position ${r} is negative.`);
-    extent = Math.max(extent, rows[r] + 1);
-  }
-  if (wide < extent * heads * D || gates < extent * heads || compact < count * D) {
-    throw new RangeError('A kernel argument has fewer elements than the rows and heads need.');
   }
 }
 
