@@ -3,15 +3,18 @@
  * heads, hs shared heads, hr = H − hs routed heads, k routed heads active per token.
  */
 
+import type { HeadGating } from '@moh/tensor';
+
 /**
- * How the Mixture-of-Heads gates are formed (SPEC §4 table).
+ * How the Mixture-of-Heads gates are formed (SPEC §4 table); the `headRouteForward`
+ * kernel of `@moh/tensor` forms them.
  * - `paper`: shared `α1·s_i`, routed `α2·r_j` (MoH paper, Eq. 5–6).
  * - `scaled` (default): shared `2·α1·hs·s_i`, routed `2·α2·k·r_j / Σ_{m∈M} r_m`; uniform
  *   routers give every active head a gate of about 1, as in plain multi-head attention.
  * - `binary`: every active head has gate 1; the backward treats a routed gate as `r_j`
  *   (straight-through).
  */
-export type Gating = 'paper' | 'scaled' | 'binary';
+export type Gating = HeadGating;
 
 /** Every head, gate 1: standard multi-head attention. */
 export interface AllHeadsSelection {

@@ -2,17 +2,20 @@
  * The Mixture-of-Heads router of one layer (SPEC §4): forward, backward and the buffers
  * they keep from call to call. {@link HeadRouter} is its public face.
  *
- * A decode step routes one row per layer and a prefill a few dozen, and at those sizes
- * the router's fixed costs used to outweigh its kernels. So the buffers, their views,
- * the row lists and the routing record are cut once per row count and reused while it
+ * A layer's routing is three calls: the stacked product of the logits
+ * ({@link RouterProjection}), one `headRouteForward` kernel for the softmaxes, the top-k
+ * selection and the gates of every row, and the row lists of the selected heads; the
+ * backward likewise. A decode step routes one row per layer and a prefill a few dozen,
+ * and at those sizes fixed costs outweigh arithmetic. So the buffers, their views, the
+ * row lists and the routing record are cut once per row count and reused while it
  * repeats; a row list that did not move is kept, and a head chosen by every row (any
  * head of a one-row call) gets the shared every-row list, so a decode step makes no
  * views; the load-balance loss, which only training and telemetry read, is computed on
  * first use; and the weights are checked by their lengths, not re-validated in full.
  *
  * Shapes: N rows, d model width, H = hs + hr heads, k selected routed heads per row.
- * `x`, `dX (N, d)`; `gates`, `dGates (N, H)`; `s`, `dS (N, hs)`; `r`, `dR`, `base`,
- * `dBase (N, hr)`; `α`, `dα (N, 2)`; `indices (N, k)`; `fraction`, `meanProb (hr)`.
+ * `x`, `dX (N, d)`; `gates`, `dGates (N, H)`; `s (N, hs)`; `r`, `base (N, hr)`;
+ * `α (N, 2)`; `indices (N, k)`; `fraction`, `meanProb`, `balanceRow (hr)`.
  *
  * @packageDocumentation
  */
@@ -20,22 +23,23 @@ import {
   expertRowLists,
   expertRows,
   loadBalanceLoss,
-  loadBalanceLossBackward,
-  topKExperts,
+  loadBalanceRowGradient,
   type ExpertRowLists,
 } from '@moh/routing';
 import type { Kernels, Workspace } from '@moh/tensor';
 import type { MixtureOfHeadsSelection } from './config.js';
-import { headGatesBackward, headGatesForward } from './gating.js';
 import type { RouterParams } from './params.js';
-import { RouterProjection, type RouterProbabilityBuffers } from './projection.js';
+import { RouterProjection } from './projection.js';
 import type { HeadRouting, RouterProbabilities } from './routing.js';
 
 const NO_FLOATS: Float32Array = new Float32Array(0);
 const NO_INTS: Int32Array = new Int32Array(0);
 
 /** The forward's probabilities and selection, cut for one row count. */
-interface ForwardViews extends RouterProbabilityBuffers {
+interface ForwardViews {
+  readonly s: Float32Array;
+  readonly r: Float32Array;
+  readonly alpha: Float32Array;
   readonly indices: Int32Array;
   readonly base: Float32Array;
   readonly routing: HeadRouting;
@@ -54,15 +58,14 @@ export class MixtureRouter {
   /** What the backward reads: the caller's `x` when kept, else {@link MixtureRouter.xCopy}. */
   private x: Float32Array = NO_FLOATS;
   private views: ForwardViews | null = null;
-  private gradViews: RouterProbabilityBuffers | null = null;
   // Workspace buffers behind the views (only re-cut when the row count changes; the
   // input copy and dX only when a caller needs them).
   private xCopy = NO_FLOATS;
+  /** `s` then `α`. */
   private sharedMix = NO_FLOATS;
   private r = NO_FLOATS;
   private base = NO_FLOATS;
   private gates = NO_FLOATS;
-  private values = NO_FLOATS;
   private indices = NO_INTS;
   /** `0, 1, 2, …`: the storage of {@link MixtureRouter.every}. */
   private counting = NO_INTS;
@@ -70,9 +73,6 @@ export class MixtureRouter {
   private every = NO_INTS;
   /** The routed heads' row lists, head after head. */
   private routedRows = NO_INTS;
-  private dSharedMix = NO_FLOATS;
-  private dR = NO_FLOATS;
-  private dBase = NO_FLOATS;
   private dX = NO_FLOATS;
   /** `(H)`: each head's active rows, updated in place. */
   private readonly activeRows: Int32Array[];
@@ -80,6 +80,8 @@ export class MixtureRouter {
   /** `f (hr)` and `P (hr)` of the last forward, once {@link MixtureRouter.balanceLoss} has run. */
   private readonly fraction: Float64Array;
   private readonly meanProb: Float64Array;
+  /** The load-balance loss's gradient that every row's `r` gets, for the backward kernel. */
+  private readonly balanceRow: Float64Array;
   /** `L_b` of the last forward, or NaN until computed. */
   private balance = Number.NaN;
 
@@ -101,6 +103,7 @@ export class MixtureRouter {
     this.lists = expertRowLists(this.hr);
     this.fraction = new Float64Array(this.hr);
     this.meanProb = new Float64Array(this.hr);
+    this.balanceRow = new Float64Array(this.hr);
   }
 
   /** Rows of the last forward, or −1 before the first. */
@@ -122,9 +125,11 @@ export class MixtureRouter {
     this.x = input;
     this.rowsRouted = rows;
     this.balance = Number.NaN;
-    this.projection.forward(views, input, this.params, rows);
-    topKExperts(this.kernels, views.indices, this.values, views.r, rows, hr, k);
-    headGatesForward(views.routing.gates, views.base, views, this.selection.gating, rows, hs, hr, k);
+    const logitsT = this.projection.forward(input, this.params, rows);
+    if (rows > 0) {
+      const { s, r, alpha, indices, base, routing } = views;
+      this.kernels.headRouteForward(routing.gates, base, s, r, alpha, indices, logitsT, this.selection.gating, rows, hs, hr, k);
+    }
     const routed = expertRows(views.indices, rows, hr, k, this.routedRows, this.lists, this.every);
     for (let j = 0; j < hr; j++) this.activeRows[hs + j] = routed[j];
     return views.routing;
@@ -140,7 +145,6 @@ export class MixtureRouter {
     this.r = ws.ensure(this.r, rows * hr);
     this.base = ws.ensure(this.base, rows * hr);
     this.gates = ws.ensure(this.gates, rows * H);
-    this.values = ws.grow(this.values, rows * k);
     this.indices = ws.growInt32(this.indices, rows * k);
     this.routedRows = ws.growInt32(this.routedRows, rows * k);
     if (this.counting.length < rows) {
@@ -157,7 +161,6 @@ export class MixtureRouter {
       s,
       r,
       alpha,
-      sharedMix: this.sharedMix,
       indices,
       base: this.base,
       routing: { heads: H, rows, gates: this.gates, activeRows: this.activeRows },
@@ -197,33 +200,23 @@ export class MixtureRouter {
     const views = this.views as ForwardViews;
     const grads = this.grads;
     if (grads === undefined) throw new Error('this router was built without gradient views (inference only)');
-    const { hs, hr, k } = this;
-    const dP = this.gradViews !== null && this.gradViews.r.length === rows * hr ? this.gradViews : this.cutGradients(rows);
+    const { hs, hr, k, projection } = this;
     if (into === undefined) this.dX = this.workspace.ensure(this.dX, rows * this.modelDim);
     const dX = into ?? this.dX;
     const gating = this.selection.gating;
-    headGatesBackward(dP.s, dP.r, dP.alpha, this.dBase, dGates, views, views.base, gating, rows, hs, hr, k);
+    let balance: Float64Array | null = null;
     if (balanceScale !== 0) {
       this.computeBalance(); // f of this forward
-      loadBalanceLossBackward(dP.r, this.fraction, balanceScale, rows, hr, true);
+      loadBalanceRowGradient(this.balanceRow, this.fraction, balanceScale, rows, hr);
+      balance = this.balanceRow;
+    }
+    if (rows > 0) {
+      const { s, r, alpha, base, indices } = views;
+      const dLogits = projection.logitGradients(rows);
+      this.kernels.headRouteBackward(dLogits, dGates, s, r, alpha, base, indices, balance, gating, rows, hs, hr, k, projection.paddedScores);
     }
     // Binary gates do not depend on s or α: their weights get no gradient.
-    this.projection.backward(dX, grads, dP, this.x, this.params, views, rows, into !== undefined, gating === 'binary');
+    projection.backward(dX, grads, this.x, this.params, rows, into !== undefined, gating === 'binary');
     return dX;
-  }
-
-  /** Re-cuts the backward's buffers for `rows` rows. */
-  private cutGradients(rows: number): RouterProbabilityBuffers {
-    const { hs, hr, workspace: ws } = this;
-    this.dSharedMix = ws.ensure(this.dSharedMix, rows * (hs + 2));
-    this.dR = ws.ensure(this.dR, rows * hr);
-    this.dBase = ws.ensure(this.dBase, rows * hr);
-    this.gradViews = {
-      s: this.dSharedMix.subarray(0, rows * hs),
-      r: this.dR,
-      alpha: this.dSharedMix.subarray(rows * hs),
-      sharedMix: this.dSharedMix,
-    };
-    return this.gradViews;
   }
 }

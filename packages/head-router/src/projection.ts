@@ -14,26 +14,16 @@
  * The backward works on `(N, E′)` logit gradients, E′ = E padded with zero columns to a
  * multiple of 4 so that its tiles are vector-wide.
  *
+ * The softmaxes, the selection and the gates are `Kernels.headRouteForward` and its
+ * backward, which read `logitsT` and write `dLogits` in these layouts.
+ *
  * Shapes: N rows, d model width; `w (E, d)` rows `[W_s; W_r; W_h]`; `logitsT (E, N)`;
- * `dLogits (N, E′)`; `dW (E, d)`; `s (N, hs)`, `r (N, hr)`, `α (N, 2)`.
+ * `dLogits (N, E′)`; `dW (E, d)`.
  *
  * @packageDocumentation
  */
 import type { Kernels, Workspace } from '@moh/tensor';
 import { checkRouterParams, type RouterParams } from './params.js';
-
-/** The probabilities of one forward pass (or their gradients), `s (N, hs)`, `r (N, hr)`, `α (N, 2)`. */
-export interface RouterProbabilityBuffers {
-  readonly s: Float32Array;
-  readonly r: Float32Array;
-  readonly alpha: Float32Array;
-  /**
-   * `(N·hs + N·2)`: `s` and `α` as one array, `α` right after `s`, or null when they
-   * are apart. With hs = 2 both are rows of two entries, so one softmax call (forward
-   * or backward) covers them: a call saved per layer and pass.
-   */
-  readonly sharedMix: Float32Array | null;
-}
 
 /** Whether `b` starts where `a` ends, in the same buffer. */
 function adjacent(a: Float32Array, b: Float32Array): boolean {
@@ -99,52 +89,35 @@ export class RouterProjection {
     return w;
   }
 
-  /** Writes the probabilities `s`, `r`, `α` of `x (rows, d)`. */
-  forward(probs: RouterProbabilityBuffers, x: Float32Array, params: RouterParams, rows: number): void {
-    const { kernels, sharedHeads: hs, routedHeads: hr, modelDim: d, scores: E } = this;
+  /**
+   * The logits of `x (rows, d)`, transposed: `(E, rows)` (the projection's buffer, valid
+   * until the next call), whose softmaxes `Kernels.headRouteForward` takes.
+   */
+  forward(x: Float32Array, params: RouterParams, rows: number): Float32Array {
+    const { kernels, modelDim: d, scores: E } = this;
     const w = this.stacked(params);
-    if (rows === 0) return;
     this.logitsT = this.workspace.grow(this.logitsT, E * rows);
-    const logits = this.logitsT;
-    kernels.matmulNT(logits, w, x, E, d, rows);
-    const { s, r, alpha } = probs;
-    for (let j = 0; j < hs; j++) {
-      const o = j * rows;
-      for (let t = 0; t < rows; t++) s[t * hs + j] = logits[o + t];
-    }
-    for (let j = 0; j < hr; j++) {
-      const o = (hs + j) * rows;
-      for (let t = 0; t < rows; t++) r[t * hr + j] = logits[o + t];
-    }
-    const ao = (hs + hr) * rows;
-    for (let t = 0; t < rows; t++) {
-      alpha[2 * t] = logits[ao + t];
-      alpha[2 * t + 1] = logits[ao + rows + t];
-    }
-    kernels.softmaxForward(r, r, rows, hr);
-    const both = probs.sharedMix;
-    if (hs === 2 && both !== null) {
-      kernels.softmaxForward(both, both, 2 * rows, 2);
-      return;
-    }
-    if (hs > 0) kernels.softmaxForward(s, s, rows, hs);
-    kernels.softmaxForward(alpha, alpha, rows, 2);
+    if (rows > 0) kernels.matmulNT(this.logitsT, w, x, E, d, rows);
+    return this.logitsT;
+  }
+
+  /** The `(rows, E′)` buffer that `Kernels.headRouteBackward` writes the logits' gradient into, for {@link RouterProjection.backward}. */
+  logitGradients(rows: number): Float32Array {
+    this.dLogits = this.workspace.grow(this.dLogits, rows * this.paddedScores);
+    return this.dLogits;
   }
 
   /**
-   * Backward of {@link RouterProjection.forward} from the probability gradients `dP`
-   * (overwritten with the logit gradients): `dX (+)=` the input gradient (added when
+   * Backward of {@link RouterProjection.forward} from the logits' gradient in
+   * {@link RouterProjection.logitGradients}: `dX (+)=` the input gradient (added when
    * `accumulate`), and the weight gradients added into `grads`. With `routedOnly`
-   * (binary gating, whose gates ignore `s` and `α`) `dP.s` and `dP.alpha` are not read
-   * and `W_s`, `W_h` get no gradient.
+   * (binary gating, whose gates ignore `s` and `α`) `W_s` and `W_h` get no gradient.
    */
   backward(
     dX: Float32Array,
     grads: RouterParams,
-    dP: RouterProbabilityBuffers,
     x: Float32Array,
     params: RouterParams,
-    probs: RouterProbabilityBuffers,
     rows: number,
     accumulate: boolean,
     routedOnly: boolean,
@@ -152,19 +125,7 @@ export class RouterProjection {
     const { kernels, sharedHeads: hs, routedHeads: hr, modelDim: d, scores: E, paddedScores: Ep } = this;
     if (grads.ws.length !== hs * d || grads.wr.length !== hr * d || grads.wh.length !== 2 * d) checkRouterParams(grads, 'grads', hs, hr, d);
     if (rows === 0) return;
-    const { s: dS, r: dR, alpha: dAlpha } = dP;
-    kernels.softmaxBackward(dR, probs.r, dR, rows, hr);
-    if (!routedOnly) this.sharedMixBackward(dP, probs, rows);
-    this.dLogits = this.workspace.grow(this.dLogits, rows * Ep);
     const dL = this.dLogits;
-    for (let t = 0; t < rows; t++) {
-      const o = t * Ep;
-      for (let j = 0; j < hs; j++) dL[o + j] = routedOnly ? 0 : dS[t * hs + j];
-      for (let j = 0; j < hr; j++) dL[o + hs + j] = dR[t * hr + j];
-      dL[o + hs + hr] = routedOnly ? 0 : dAlpha[2 * t];
-      dL[o + hs + hr + 1] = routedOnly ? 0 : dAlpha[2 * t + 1];
-      for (let j = E; j < Ep; j++) dL[o + j] = 0;
-    }
     // dX sums over the padded E′ columns, zero weights past E included, as it always
     // has: a sum that ends in +0 terms turns a −0 into +0, so dropping them could flip
     // the sign of an exactly-zero gradient.
@@ -185,18 +146,5 @@ export class RouterProjection {
     if (hs > 0) kernels.add(grads.ws, grads.ws, dW, hs * d);
     kernels.add(grads.wr, grads.wr, dW.subarray(hs * d), hr * d);
     kernels.add(grads.wh, grads.wh, dW.subarray((hs + hr) * d), 2 * d);
-  }
-
-  /** The softmax backward of `s` and `α` (see {@link RouterProbabilityBuffers.sharedMix}). */
-  private sharedMixBackward(dP: RouterProbabilityBuffers, probs: RouterProbabilityBuffers, rows: number): void {
-    const { kernels, sharedHeads: hs } = this;
-    const dBoth = dP.sharedMix;
-    const both = probs.sharedMix;
-    if (hs === 2 && dBoth !== null && both !== null) {
-      kernels.softmaxBackward(dBoth, both, dBoth, 2 * rows, 2);
-      return;
-    }
-    if (hs > 0) kernels.softmaxBackward(dP.s, probs.s, dP.s, rows, hs);
-    kernels.softmaxBackward(dP.alpha, probs.alpha, dP.alpha, rows, 2);
   }
 }

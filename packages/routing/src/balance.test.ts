@@ -1,6 +1,6 @@
 import { expectClose, FLOAT32_GRADCHECK, gradcheck, seededValues } from '@moh/test-utils';
 import { describe, expect, it } from 'vitest';
-import { loadBalanceLoss, loadBalanceLossBackward } from './balance.js';
+import { loadBalanceLoss, loadBalanceLossBackward, loadBalanceRowGradient } from './balance.js';
 
 const TIGHT = { atol: 1e-6, rtol: 1e-6 };
 
@@ -69,5 +69,24 @@ describe('loadBalanceLossBackward', () => {
     expect(Array.from(dProbs)).toEqual([3, 1, 3, 1]);
     loadBalanceLossBackward(dProbs, f, 2, 2, 2);
     expect(Array.from(dProbs)).toEqual([2, 0, 2, 0]);
+  });
+});
+
+describe('loadBalanceRowGradient', () => {
+  it('is the per-row term that loadBalanceLossBackward writes into every row', () => {
+    const f = new Float64Array([0.75, 0.25, 1]);
+    const out = new Float64Array(3);
+    loadBalanceRowGradient(out, f, 0.3, 4, 3);
+    // 0.3 · 3 · f / 4: unequal per expert, so a swapped expert would show.
+    expect(Array.from(out)).toEqual([0.3 * 3 * 0.75 / 4, 0.3 * 3 * 0.25 / 4, 0.3 * 3 * 1 / 4]);
+    const dProbs = new Float32Array(4 * 3);
+    loadBalanceLossBackward(dProbs, f, 0.3, 4, 3);
+    for (let t = 0; t < 4; t++) for (let j = 0; j < 3; j++) expect(dProbs[t * 3 + j]).toBe(Math.fround(out[j]));
+  });
+
+  it('is 0 without rows', () => {
+    const out = new Float64Array([5, 5]);
+    loadBalanceRowGradient(out, new Float64Array([1, 1]), 1, 0, 2);
+    expect(Array.from(out)).toEqual([0, 0]);
   });
 });

@@ -75,10 +75,28 @@ export function loadBalanceLossBackward(
   if (rows === 0) return;
   // Expert by expert, so that the per-row gradient is one local: no array per call.
   for (let j = 0; j < experts; j++) {
-    const perRow = (scale * experts * fraction[j]) / rows;
+    const perRow = rowGradient(fraction[j], scale, rows, experts);
     for (let t = 0; t < rows; t++) {
       const at = t * experts + j;
       dProbs[at] = (accumulate ? dProbs[at] : 0) + perRow;
     }
   }
+}
+
+/** `scale · E · f_j / N`: the gradient of `scale · L_b` with respect to each `r_tj` of expert j. */
+function rowGradient(fraction: number, scale: number, rows: number, experts: number): number {
+  return (scale * experts * fraction) / rows;
+}
+
+/**
+ * The gradient of {@link loadBalanceLossBackward}, which every row shares, per expert:
+ * `out[j] = scale · E · f_j / N` (overwritten; 0 for no rows). For a kernel that adds it
+ * to each row itself, such as `Kernels.headRouteBackward`'s `balance`.
+ *
+ * @param out - Output `(experts)`.
+ * @param fraction - `f (experts)` from the forward pass.
+ * @param scale - Gradient of the total loss with respect to `L_b`.
+ */
+export function loadBalanceRowGradient(out: Float64Array, fraction: Float64Array, scale: number, rows: number, experts: number): void {
+  for (let j = 0; j < experts; j++) out[j] = rows === 0 ? 0 : rowGradient(fraction[j], scale, rows, experts);
 }

@@ -12,7 +12,7 @@
  * @packageDocumentation
  */
 export type { GateMode, RoutingStats, TopKRouting } from './config.js';
-export { loadBalanceLoss, loadBalanceLossBackward } from './balance.js';
+export { loadBalanceLoss, loadBalanceLossBackward, loadBalanceRowGradient } from './balance.js';
 export { gatesBackward, gatesForward } from './gates.js';
 export {
   linearRouterBackward,

@@ -16,6 +16,7 @@ export {
   attentionBackwardScratchBytes, attentionBlocksBackward, attentionBlocksForward, attentionForwardScratchBytes,
 } from './attention';
 export { headGateBackward, headGateForward } from './head-gates';
+export { headRouteBackward, headRouteForward, headRouteScratchBytes } from './head-route';
 export {
   reluBackward, reluForward, sigmoidBackward, sigmoidForward, siluBackward, siluForward, swigluBackward, swigluForward,
 } from './activations';

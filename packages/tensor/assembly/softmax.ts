@@ -100,6 +100,50 @@ function softmaxNarrow(out: usize, x: usize, rows: i32, cols: i32): void {
   }
 }
 
+/**
+ * The softmax over `count` vectors at `v` (four rows in the lanes, vector `j` being
+ * column j), in place, with the arithmetic of {@link softmaxForward} on each row: the
+ * row's maximum, lane-wise exps, the sum in the order its row paths add (a four-lane
+ * accumulator then the tail for five or more columns, else one after another), then
+ * `e · (1/sum) + 0`. So the same bits, row by row.
+ */
+export function softmaxLanes(v: usize, count: i32): void {
+  let m = v128.load(v);
+  for (let j = 1; j < count; j++) m = f32x4.pmax(m, v128.load(v + (<usize>j << 4)));
+  for (let j = 0; j < count; j++) {
+    const at = v + (<usize>j << 4);
+    v128.store(at, expv(f32x4.sub(v128.load(at), m)));
+  }
+  let sum: v128;
+  if (count <= 4) {
+    sum = v128.load(v);
+    if (count == 4) {
+      sum = f32x4.add(f32x4.add(sum, v128.load(v, 32)), f32x4.add(v128.load(v, 16), v128.load(v, 48)));
+    } else {
+      sum = f32x4.add(sum, count > 1 ? v128.load(v, 16) : f32x4.splat(0));
+      sum = f32x4.add(sum, count > 2 ? v128.load(v, 32) : f32x4.splat(0));
+    }
+  } else {
+    const whole = count & ~3;
+    let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
+    for (let j = 0; j < whole; j += 4) {
+      const at = v + (<usize>j << 4);
+      a0 = f32x4.add(a0, v128.load(at));
+      a1 = f32x4.add(a1, v128.load(at, 16));
+      a2 = f32x4.add(a2, v128.load(at, 32));
+      a3 = f32x4.add(a3, v128.load(at, 48));
+    }
+    sum = f32x4.add(f32x4.add(a0, a2), f32x4.add(a1, a3));
+    for (let j = whole; j < count; j++) sum = f32x4.add(sum, v128.load(v + (<usize>j << 4)));
+  }
+  const inv = f32x4.div(f32x4.splat(1), sum);
+  const zero = f32x4.splat(0);
+  for (let j = 0; j < count; j++) {
+    const at = v + (<usize>j << 4);
+    v128.store(at, f32x4.add(f32x4.mul(v128.load(at), inv), zero));
+  }
+}
+
 /** `dx = y ⊙ (dy − Σ y·dy)` per row; `dx` may alias `dy`. */
 export function softmaxBackward(dx: usize, y: usize, dy: usize, rows: i32, cols: i32): void {
   const row = <usize>cols << 2;

@@ -10,6 +10,7 @@
  */
 export type { AdamStepOptions, BackendName, Kernels } from './kernels.js';
 export { ATTENTION_BLOCK_FIELDS, AttentionBlock } from './kernels/attention.js';
+export type { HeadGating } from './kernels/route.js';
 export type { Backend, Storage } from './backend.js';
 export { availableBackends, createBackend, enableRelaxedSimd, fastBackend, getBackend, loadBackend, referenceBackend } from './backends.js';
 export type { CreateBackendOptions } from './backends.js';

@@ -20,6 +20,7 @@ import type { CopeKernels } from './kernels/cope.js';
 import type { ElementwiseKernels } from './kernels/elementwise.js';
 import type { MatmulKernels } from './kernels/matmul.js';
 import type { ReduceKernels } from './kernels/reduce.js';
+import type { RouteKernels } from './kernels/route.js';
 import type { RowKernels } from './kernels/rows.js';
 
 /** The name of a backend: the plain-TypeScript `reference` or the WebAssembly SIMD `fast`. */
@@ -48,7 +49,7 @@ export interface AdamStepOptions {
  * Every numeric kernel of `@moh/tensor`, grouped by concern in `kernels/`. Both backends
  * implement this interface and are tested by one spec against a float64 computation.
  */
-export interface Kernels extends MatmulKernels, ElementwiseKernels, RowKernels, CopeKernels, AttentionKernels, ReduceKernels {
+export interface Kernels extends MatmulKernels, ElementwiseKernels, RowKernels, CopeKernels, AttentionKernels, RouteKernels, ReduceKernels {
   /** Which backend this is. */
   readonly name: BackendName;
 }

@@ -13,6 +13,7 @@ import { elementwiseKernels } from './elementwise-kernels.js';
 import { matmulKernels } from './matmul-kernels.js';
 import { reduceKernels } from './reduce-kernels.js';
 import { rowKernels } from './row-kernels.js';
+import { routeKernels } from './route-kernels.js';
 import { WasmStorage } from './storage.js';
 import type { WasmExports } from './wasm-exports.js';
 
@@ -45,5 +46,6 @@ export function assembleBackend(module: WebAssembly.Module, shared: boolean, fma
     ...copeKernels(wasm, frame),
     ...reduceKernels(wasm, frame),
     ...attentionKernels(wasm, frame),
+    ...routeKernels(wasm, frame),
   };
 }

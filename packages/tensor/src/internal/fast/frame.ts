@@ -11,7 +11,7 @@
  */
 import type { WasmHeap } from './heap.js';
 
-type Elements = Float32Array | Int32Array;
+type Elements = Float32Array | Int32Array | Float64Array;
 
 /** Marks a slot that needs no copy. */
 const RESIDENT = -2;
@@ -79,7 +79,7 @@ export class CallFrame {
     for (let i = 0; i < this.count; i++) {
       const need = this.needs[i];
       if (need === RESIDENT || this.aliasOf[i] >= 0) continue;
-      const size = need === SCRATCH ? this.pointers[i] : need * 4;
+      const size = need === SCRATCH ? this.pointers[i] : need * (this.arrays[i] as Elements).BYTES_PER_ELEMENT;
       this.pointers[i] = bytes;
       bytes += align16(size);
     }
@@ -105,7 +105,7 @@ export class CallFrame {
       const x = this.arrays[i];
       if (x === undefined) continue;
       memory ??= new Uint8Array(this.heap.buffer);
-      memory.set(new Uint8Array(x.buffer, x.byteOffset, need * 4), this.pointers[i]);
+      memory.set(new Uint8Array(x.buffer, x.byteOffset, need * x.BYTES_PER_ELEMENT), this.pointers[i]);
     }
   }
 
@@ -122,7 +122,7 @@ export class CallFrame {
       for (let i = 0; i < this.count; i++) {
         const x = this.arrays[i];
         if (x === undefined || !this.outputs[i] || this.aliasOf[i] >= 0) continue;
-        const bytes = this.needs[i] * 4;
+        const bytes = this.needs[i] * x.BYTES_PER_ELEMENT;
         new Uint8Array(x.buffer, x.byteOffset, bytes).set(new Uint8Array(memory, this.pointers[i], bytes));
       }
     }

@@ -47,6 +47,15 @@ export interface WasmExports extends WasmRowExports {
   headGateBackward(
     dGates: Ptr, dO: Ptr, dOut: Ptr, o: Ptr, gates: Ptr, rows: Ptr, head: number, count: number, heads: number, headDim: number,
   ): void;
+  headRouteScratchBytes(shared: number, routed: number, k: number): number;
+  headRouteForward(
+    gates: Ptr, base: Ptr, s: Ptr, r: Ptr, alpha: Ptr, indices: Ptr, logitsT: Ptr, scratch: Ptr,
+    gating: number, rows: number, sharedHeads: number, routedHeads: number, k: number,
+  ): void;
+  headRouteBackward(
+    dLogits: Ptr, dGates: Ptr, s: Ptr, r: Ptr, alpha: Ptr, base: Ptr, indices: Ptr, balance: Ptr, scratch: Ptr,
+    gating: number, rows: number, sharedHeads: number, routedHeads: number, k: number, ld: number,
+  ): void;
   attentionBlocksBackward(
     dQ: Ptr, dKeys: Ptr, dValues: Ptr, dTable: Ptr, dOut: Ptr, q: Ptr, keys: Ptr, values: Ptr, probs: Ptr, z: Ptr,
     blocks: Ptr, lo: Ptr, hi: Ptr, packed: Ptr, table: Ptr, scale: number, positions: number, blockCount: number,

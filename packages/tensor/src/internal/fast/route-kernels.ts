@@ -1,0 +1,62 @@
+/**
+ * The head-router kernels of the fast backend: the shared argument checks, then one call
+ * into assembly/head-route.ts for every row of a layer.
+ *
+ * @internal
+ */
+import type { Kernels } from '../../kernels.js';
+import { checkHeadRouteBackward, checkHeadRouteForward } from '../head-route.js';
+import type { CallFrame } from './frame.js';
+import type { WasmExports } from './wasm-exports.js';
+
+type RouteKernels = Pick<Kernels, 'headRouteForward' | 'headRouteBackward'>;
+
+/** Builds the head-router kernels over one module instance and call frame. */
+export function routeKernels(wasm: WasmExports, frame: CallFrame): RouteKernels {
+  return {
+    headRouteForward(gates, base, s, r, alpha, indices, logitsT, gating, rows, hs, hr, k) {
+      const code = checkHeadRouteForward(gates, base, s, r, alpha, indices, logitsT, gating, rows, hs, hr, k);
+      if (rows === 0) return;
+      const pg = frame.output(gates, rows * (hs + hr));
+      const pb = frame.output(base, rows * hr);
+      const ps = frame.output(s, rows * hs);
+      const pr = frame.output(r, rows * hr);
+      const pa = frame.output(alpha, rows * 2);
+      const pi = frame.output(indices, rows * k);
+      const pl = frame.input(logitsT, (hs + hr + 2) * rows);
+      const scratch = frame.scratch(wasm.headRouteScratchBytes(hs, hr, k));
+      frame.begin();
+      try {
+        wasm.headRouteForward(
+          frame.pointer(pg), frame.pointer(pb), frame.pointer(ps), frame.pointer(pr), frame.pointer(pa), frame.pointer(pi),
+          frame.pointer(pl), frame.pointer(scratch), code, rows, hs, hr, k,
+        );
+      } finally {
+        frame.end();
+      }
+    },
+
+    headRouteBackward(dLogits, dGates, s, r, alpha, base, indices, balance, gating, rows, hs, hr, k, ld) {
+      const code = checkHeadRouteBackward(dLogits, dGates, s, r, alpha, base, indices, balance, gating, rows, hs, hr, k, ld);
+      if (rows === 0) return;
+      const pd = frame.output(dLogits, rows * ld);
+      const pg = frame.input(dGates, rows * (hs + hr));
+      const ps = frame.input(s, rows * hs);
+      const pr = frame.input(r, rows * hr);
+      const pa = frame.input(alpha, rows * 2);
+      const pb = frame.input(base, rows * hr);
+      const pi = frame.input(indices, rows * k);
+      const pw = balance === null ? -1 : frame.input(balance, hr);
+      const scratch = frame.scratch(wasm.headRouteScratchBytes(hs, hr, k));
+      frame.begin();
+      try {
+        wasm.headRouteBackward(
+          frame.pointer(pd), frame.pointer(pg), frame.pointer(ps), frame.pointer(pr), frame.pointer(pa), frame.pointer(pb),
+          frame.pointer(pi), pw < 0 ? 0 : frame.pointer(pw), frame.pointer(scratch), code, rows, hs, hr, k, ld,
+        );
+      } finally {
+        frame.end();
+      }
+    },
+  };
+}
