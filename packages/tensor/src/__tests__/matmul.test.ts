@@ -46,6 +46,9 @@ const SIZES: [number, number, number][] = [
   [33, 65, 47],
   // Narrow (n ≤ 16): Aᵀ·B reads its full blocks in place; k = 300 spans two k-panels.
   [12, 300, 16],
+  // 16 to 96 columns in strips of 16: pairs of A rows are read in place (7 rows: a lone last row).
+  [7, 300, 48],
+  [6, 20, 96],
 ];
 
 describe.each(availableBackends().map((b) => [b.label, b] as const))('%s backend: dense matmul', (_name, be) => {
