@@ -63,6 +63,17 @@ describe.each(availableBackends().map((b) => [b.label, b] as const))('%s backend
       expect(Array.from(out)).toEqual([8, 9, 10, -4, -3, -2, 8, 9, 10, 99, 99, 99]);
     });
 
+    it.each([4, 16, 64, 68])('gathers rows of %i floats (vector moves up to 64) exactly, the row after untouched', (width) => {
+      const rows = Float32Array.from({ length: 6 * width }, (_, i) => (i % 7 === 0 ? -0 : i * 0.5 - 3));
+      const ids = new Int32Array([5, 2, 2, 0]);
+      const out = new Float32Array(5 * width).fill(99);
+      be.gatherRows(out, rows, ids, ids.length, width);
+      const want = new Float32Array(5 * width).fill(99);
+      ids.forEach((id, r) => want.set(rows.subarray(id * width, (id + 1) * width), r * width));
+      // toEqual tells −0 from +0: every seventh value is −0, and it must come through.
+      expect(Array.from(out)).toEqual(Array.from(want));
+    });
+
     it('scatter-adds into the table, summing repeated ids and keeping the rest', () => {
       const dTable = new Float32Array(V * cols).fill(1);
       const dOut = new Float32Array([1, 2, 3, 10, 20, 30, -1, -2, -3]);
