@@ -25,7 +25,7 @@ export function registerBench(program: Command, io: CliIo): void {
     .description('Time all-heads, Mixture-of-Heads and static-pruning models (training, prefill, KV decode, memory) against their analytic FLOPs')
     .option('--json', 'print the full result as JSON', false)
     .option('--profile', 'also report the share of a training step spent in each part', false)
-    .option('--quick', 'a short run: 2 rounds and fewer repeats', false)
+    .option('--quick', 'a short run: 2 rounds and fewer repeats and samples', false)
     .option('--contexts <list>', 'sequence lengths to run', '80,512')
     .option('--variants <list>', `variants to compare with allHeads (${BENCH_VARIANTS.join(', ')})`, BENCH_VARIANTS.join(','))
     .option('--batches <list>', 'training batch sizes', '1,16')
@@ -33,7 +33,8 @@ export function registerBench(program: Command, io: CliIo): void {
     .addHelpText('after', [
       '',
       'Variants run in alternation (A B C A B C …) and each figure is the fastest sample. Savings are',
-      'measured time against allHeads beside the FLOP saving the variant promises.',
+      'measured time against allHeads beside the FLOP saving the variant promises: "measured" from the',
+      'fastest samples (the targets judge it), "paired" the median over back-to-back sample pairs.',
       '',
       'Examples:',
       '  moh bench --quick --contexts 80',

@@ -1,9 +1,11 @@
 import { resolveConfig } from '@moh/model';
 import { referenceBackend } from '@moh/tensor';
 import { describe, expect, it } from 'vitest';
-import { runBenchmark } from './benchmark.js';
+import { runBenchmark, type VariantFigures } from './benchmark.js';
 import { countDecodeFlops, countFlops, meanVisibleKeys } from './flops.js';
+import { median, samplesPerRound } from './measure.js';
 import { formatBenchmark } from './report.js';
+import { checkTargets, compareVariants, pairedSaving } from './targets.js';
 import { variantConfig } from './variants.js';
 
 describe('countFlops', () => {
@@ -36,6 +38,65 @@ describe('countFlops', () => {
   });
 });
 
+describe('paired savings', () => {
+  it('takes the median of an odd count, and the mean of the middle two of an even one', () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(median([])).toBeNaN();
+  });
+
+  it('sets each sample against the baseline sample of its own cycle: a saving is positive when the variant is faster', () => {
+    expect(pairedSaving([9, 18, 27], [10, 20, 30])).toBeCloseTo(0.1, 12); // swapped: −0.111…
+    expect(pairedSaving([12, 24], [10, 20])).toBeCloseTo(-0.2, 12);
+    // Cycle by cycle, not rank by rank: pairs save −1.7, 0.55 and 0.4 (sorted first, 0.1 each).
+    expect(pairedSaving([27, 9, 18], [10, 20, 30])).toBeCloseTo(0.4, 12);
+    // Even count: pairs save 0.1, 0.2, 0.3, 0.4 → median 0.25.
+    expect(pairedSaving([9, 16, 7, 6], [10, 20, 10, 10])).toBeCloseTo(0.25, 12);
+    expect(pairedSaving([], [])).toBeNaN();
+    expect(() => pairedSaving([1, 2], [1])).toThrow(RangeError);
+  });
+
+  it('differs from the fastest samples when the machine drifts between them', () => {
+    // The baseline's fastest sample (10) came in a quiet moment the variant never saw;
+    // cycle by cycle the variant is 5 % faster.
+    const base = [10, 20, 20, 20, 20];
+    const variant = [19, 19, 19, 19, 19];
+    expect(1 - Math.min(...variant) / Math.min(...base)).toBeCloseTo(-0.9, 12);
+    expect(pairedSaving(variant, base)).toBeCloseTo(0.05, 12);
+  });
+
+  it('carries the paired saving and its ratio into every Saving and the targets', () => {
+    const figures = (variant: VariantFigures['variant'], ms: readonly number[], flops: number): VariantFigures => {
+      const f = { training: 3 * flops, forward: { total: flops } } as unknown as VariantFigures['flops'];
+      return {
+        variant, seqLen: 80, flops: f, decodeFlops: f,
+        training: [{ batch: 16, msPerStep: Math.min(...ms), samples: ms, tokensPerSecond: 1, modelGflops: 1 }],
+        prefillMs: Math.min(...ms), prefillSamples: ms, decodeMs: Math.min(...ms), decodeSamples: ms, decodeSpeedup: 1,
+        memory: { stateBytes: 1, activationBytes: 1, totalBytes: 2 }, profile: null, checks: { lossError: 0, decodeError: 0 },
+      };
+    };
+    const results = [figures('allHeads', [10, 20, 20], 100), figures('moh', [19, 19, 18], 96)];
+    const savings = compareVariants(results);
+    expect(savings.map((s) => s.figure)).toEqual(['training B=16', 'prefill', 'decode']);
+    for (const s of savings) {
+      expect(s.measured).toBeCloseTo(1 - 18 / 10, 12);
+      expect(s.analytic).toBeCloseTo(0.04, 12);
+      expect(s.paired).toBeCloseTo(0.05, 12); // pairs: −0.9, 0.05, 0.1
+      expect(s.pairedRatio).toBeCloseTo(0.05 / 0.04, 12);
+    }
+    const prefill = checkTargets(results, savings, 1).find((t) => t.target === 'moh T=80 prefill: measured saving ≥ 90 % of analytic');
+    expect(prefill).toEqual({ target: expect.any(String), holds: false, detail: '-80.0 % of 4.0 % (ratio -20.00; paired 5.0 %, 1.25)' });
+  });
+
+  it('sizes inference rounds to a time budget, within bounds', () => {
+    expect(samplesPerRound(3, 150, 10, 100)).toBe(50);
+    expect(samplesPerRound(30, 150, 10, 100)).toBe(10);
+    expect(samplesPerRound(0.1, 150, 10, 100)).toBe(100);
+    expect(samplesPerRound(0, 150, 10, 100)).toBe(100);
+    expect(samplesPerRound(Number.NaN, 150, 10, 100)).toBe(10);
+  });
+});
+
 describe('runBenchmark', () => {
   it('checks, times and compares every variant, and reports savings, memory and targets', () => {
     const result = runBenchmark({ contexts: [6], batchSizes: [1, 2], rounds: 1, quick: true, profile: true, backend: referenceBackend() });
@@ -51,10 +112,26 @@ describe('runBenchmark', () => {
       expect(shares.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
     }
     expect(result.savings).toHaveLength(2 * 4);
-    for (const s of result.savings) expect(s.ratio).toBeCloseTo(s.measured / s.analytic, 12);
+    for (const s of result.savings) {
+      expect(s.ratio).toBeCloseTo(s.measured / s.analytic, 12);
+      expect(s.pairedRatio).toBeCloseTo(s.paired / s.analytic, 12);
+    }
+    // What `moh bench --json` prints: the samples and the paired savings survive it.
+    const json = JSON.parse(JSON.stringify(result)) as typeof result;
+    const [base, moh] = json.results;
+    expect(base.training[0].samples).toHaveLength(2); // 1 round × 2 repeats
+    expect(base.prefillSamples.length).toBeGreaterThanOrEqual(4);
+    expect(moh.prefillSamples).toHaveLength(base.prefillSamples.length);
+    expect(moh.decodeSamples).toHaveLength(base.decodeSamples.length);
+    expect(moh.prefillMs).toBe(Math.min(...moh.prefillSamples));
+    const prefill = json.savings.find((s) => s.variant === 'moh' && s.figure === 'prefill');
+    expect(prefill?.paired).toBeCloseTo(pairedSaving(moh.prefillSamples, base.prefillSamples), 12);
+    expect(typeof prefill?.pairedRatio).toBe('number');
+    expect(json.targets.find((t) => t.target.startsWith('moh T=6 prefill'))?.detail).toMatch(/; paired -?\d+\.\d %, -?\d+\.\d\d\)$/);
     expect(result.targets.some((t) => t.target.includes('memory overhead'))).toBe(true);
     const text = formatBenchmark(result);
     expect(text).toContain('Savings against allHeads');
+    expect(text).toMatch(/measured +analytic +ratio +paired +ratio \(paired\)/);
     expect(text).toContain('Targets:');
   });
 });

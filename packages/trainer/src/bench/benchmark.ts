@@ -4,13 +4,15 @@
  * (all heads, Mixture-of-Heads, static pruning; seed widths, same seed), checks them
  * (fast against reference loss, decoding against the full forward), then times them
  * in alternation (A B C A B C …), so that a machine's drift hits every variant alike.
+ * Sample `i` of every variant at a context comes from the same cycle, seconds apart,
+ * which the paired savings of `targets.ts` rely on.
  *
  * @packageDocumentation
  */
 import { createModel, type ModelPart } from '@moh/model';
 import { createBackend, getBackend, referenceBackend, type Backend } from '@moh/tensor';
 import { countDecodeFlops, countFlops, type FlopCount } from './flops.js';
-import { BenchSubject, fastest, matmulGflops, PartTotals } from './measure.js';
+import { BenchSubject, fastest, matmulGflops, PartTotals, samplesPerRound } from './measure.js';
 import { compareVariants, type Saving, type TargetCheck, checkTargets } from './targets.js';
 import { BENCH_VARIANTS, variantConfig, type BenchVariant } from './variants.js';
 
@@ -24,7 +26,7 @@ export interface BenchmarkOptions {
   readonly batchSizes?: readonly number[];
   /** Timed rounds (each times every variant a few times per figure, alternating). Defaults to 5, or 2 with `quick`. */
   readonly rounds?: number;
-  /** A short run: 2 rounds and fewer repeats. Defaults to false. */
+  /** A short run: 2 rounds and fewer repeats and inference samples. Defaults to false. */
   readonly quick?: boolean;
   /** Also time the model's parts over extra training steps (see {@link VariantFigures.profile}). Defaults to false. */
   readonly profile?: boolean;
@@ -45,6 +47,11 @@ export interface TrainingFigure {
   readonly batch: number;
   /** Fastest milliseconds of a whole step (forward, backward, clipping, AdamW). */
   readonly msPerStep: number;
+  /**
+   * Milliseconds of every timed step, in the order taken; sample `i` of every variant at
+   * this context and batch came from the same alternation cycle (for paired savings).
+   */
+  readonly samples: readonly number[];
   readonly tokensPerSecond: number;
   /** Model (analytic training) FLOPs per second, in GFLOP/s. */
   readonly modelGflops: number;
@@ -61,8 +68,12 @@ export interface VariantFigures {
   readonly training: readonly TrainingFigure[];
   /** Fastest milliseconds of a forward pass over one sequence of `seqLen` tokens. */
   readonly prefillMs: number;
+  /** Milliseconds of every prefill sample, in the order taken (paired across variants as {@link TrainingFigure.samples}). */
+  readonly prefillSamples: readonly number[];
   /** Fastest milliseconds of one KV-cache decode step with `seqLen − 1` cached tokens. */
   readonly decodeMs: number;
+  /** Milliseconds of every decode-step sample, in the order taken (paired as {@link TrainingFigure.samples}). */
+  readonly decodeSamples: readonly number[];
   /** `prefillMs / decodeMs`: how much faster decoding is than recomputing the prefix. */
   readonly decodeSpeedup: number;
   /** Bytes: parameters, gradients and AdamW moments; peak activations; their sum. */
@@ -105,9 +116,11 @@ export function runBenchmark(options: BenchmarkOptions = {}): BenchmarkResult {
   // A few-percent saving has to show through ±20 % swings of a shared machine: each
   // figure keeps the fastest of rounds × repeats samples.
   const repeats = quick ? 2 : 5;
-  // Inference figures are short (a T = 80 prefill takes ~3 ms) and a saving of a few
-  // percent is what they must resolve on a noisy machine: they take more samples.
-  const inferenceRepeats = quick ? 4 : 10;
+  // Inference figures are cheap at short contexts (a T = 80 prefill takes ~3 ms, a decode
+  // step ~0.15 ms) and a saving of a few percent is what they must resolve on a noisy
+  // machine: each round gives each variant about a fixed time per inference figure,
+  // within [min, max] samples (see samplesPerRound).
+  const inference = quick ? { budgetMs: 40, min: 4, max: 25 } : { budgetMs: 150, min: 10, max: 100 };
   const seed = options.seed ?? 1;
   const progress = options.onProgress ?? (() => undefined);
   const contexts = options.contexts ?? [80, 512];
@@ -128,16 +141,24 @@ export function runBenchmark(options: BenchmarkOptions = {}): BenchmarkResult {
         s.prefill(seqLen);
         s.decodeStep(seqLen);
       }
+      const prefillOf = (s: BenchSubject): number => s.prefill(seqLen);
+      const decodeOf = (s: BenchSubject): number => s.decodeStep(seqLen);
+      // Wall milliseconds per inference sample, which size the next round: first one more
+      // warm-up sample each, then the round before, as the first calls still run code the
+      // engine has not optimized yet (a T = 80 prefill can take 10 ms, later 3).
+      const cost = { prefill: sampleRound(subjects, 1, prefillOf, null), decode: sampleRound(subjects, 1, decodeOf, null) };
       const train = batchSizes.map(() => variants.map((): number[] => []));
       const prefill = variants.map((): number[] => []);
       const decode = variants.map((): number[] => []);
       for (let r = 0; r < rounds; r++) {
-        progress(`T=${seqLen}: round ${r + 1} of ${rounds}`);
+        const prefillRepeats = samplesPerRound(cost.prefill, inference.budgetMs, inference.min, inference.max);
+        const decodeRepeats = samplesPerRound(cost.decode, inference.budgetMs, inference.min, inference.max);
+        progress(`T=${seqLen}: round ${r + 1} of ${rounds} (${prefillRepeats} prefill and ${decodeRepeats} decode samples per variant)`);
         batchSizes.forEach((b, bi) => {
           for (let k = 0; k < repeats; k++) subjects.forEach((s, i) => train[bi][i].push(s.trainStep(b, seqLen)));
         });
-        for (let k = 0; k < inferenceRepeats; k++) subjects.forEach((s, i) => prefill[i].push(s.prefill(seqLen)));
-        for (let k = 0; k < inferenceRepeats; k++) subjects.forEach((s, i) => decode[i].push(s.decodeStep(seqLen)));
+        cost.prefill = sampleRound(subjects, prefillRepeats, prefillOf, prefill);
+        cost.decode = sampleRound(subjects, decodeRepeats, decodeOf, decode);
         matmulSamples.push(matmulGflops(backend, 1280, 128, 256, 3));
       }
       const profiles = options.profile === true ? profile(subjects, Math.max(...batchSizes), seqLen, quick ? 2 : 4, progress) : null;
@@ -146,13 +167,17 @@ export function runBenchmark(options: BenchmarkOptions = {}): BenchmarkResult {
         const flops = countFlops(config, seqLen);
         const training = batchSizes.map((batch, bi): TrainingFigure => {
           const ms = fastest(train[bi][i]);
-          return { batch, msPerStep: ms, tokensPerSecond: (batch * seqLen * 1000) / ms, modelGflops: (flops.training * batch * seqLen) / (ms * 1e6) };
+          return {
+            batch, msPerStep: ms, samples: train[bi][i], tokensPerSecond: (batch * seqLen * 1000) / ms,
+            modelGflops: (flops.training * batch * seqLen) / (ms * 1e6),
+          };
         });
         const prefillMs = fastest(prefill[i]);
         const decodeMs = fastest(decode[i]);
         const activationBytes = subjects[i].model.workspace.peakBytes;
         results.push({
-          variant, seqLen, flops, decodeFlops: countDecodeFlops(config, seqLen - 1), training, prefillMs, decodeMs,
+          variant, seqLen, flops, decodeFlops: countDecodeFlops(config, seqLen - 1), training,
+          prefillMs, prefillSamples: prefill[i], decodeMs, decodeSamples: decode[i],
           decodeSpeedup: prefillMs / decodeMs,
           memory: { stateBytes: subjects[i].stateBytes, activationBytes, totalBytes: subjects[i].stateBytes + activationBytes },
           profile: profiles === null ? null : profiles[i], checks: checks[i],
@@ -165,6 +190,23 @@ export function runBenchmark(options: BenchmarkOptions = {}): BenchmarkResult {
   const savings = compareVariants(results);
   const matmul = Math.max(...matmulSamples);
   return { backend: backend.label, rounds, matmulGflops: matmul, results, savings, targets: checkTargets(results, savings, matmul) };
+}
+
+/**
+ * Takes `count` samples of a figure from every subject in alternation (A B C A B C …),
+ * subject `i`'s into `into[i]` (nowhere when null), and returns the mean wall
+ * milliseconds of a sample, untimed work included: a decode sample prefills its prefix
+ * again (a decoder cannot rewind), so it costs about a prefill however short its step.
+ */
+function sampleRound(subjects: readonly BenchSubject[], count: number, sample: (s: BenchSubject) => number, into: number[][] | null): number {
+  const t0 = performance.now();
+  for (let k = 0; k < count; k++) {
+    subjects.forEach((s, i) => {
+      const ms = sample(s);
+      into?.[i].push(ms);
+    });
+  }
+  return (performance.now() - t0) / (count * subjects.length);
 }
 
 /** The correctness checks run before timing; throws on a failure. */

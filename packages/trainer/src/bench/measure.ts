@@ -4,6 +4,8 @@
  * prefill forward and a KV-cache decode step; and the fast matmul's own speed, the
  * yardstick for the model's FLOP rate. Every figure is the fastest of its samples: on a
  * shared machine interference only ever adds time, so the minimum is the stable statistic.
+ * The samples themselves are kept too, for the paired savings of `targets.ts` (medians of
+ * back-to-back samples, see {@link median}).
  *
  * @packageDocumentation
  */
@@ -14,6 +16,30 @@ import { AdamW } from '../train/optimizer.js';
 /** The smallest of `values` (NaN when empty): the fastest sample of a timing. */
 export function fastest(values: readonly number[]): number {
   return values.length === 0 ? Number.NaN : Math.min(...values);
+}
+
+/**
+ * The median of `values` (the mean of the middle two for an even count; NaN when empty).
+ * The paired savings use it rather than a mean: one sample hit by a burst of
+ * interference moves a mean by its whole size, a median not at all.
+ */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/**
+ * How many samples of a figure to take per round so that each variant spends about
+ * `budgetMs` on it: `budgetMs / costMs`, rounded, within `[min, max]` (`min` when the
+ * cost is unknown). `costMs` is the wall time of one sample, untimed work included.
+ * Cheap figures (a T = 80 prefill takes ~3 ms) get many samples, so a saving of a few
+ * percent shows through the noise; dear ones keep `min` and the run stays short.
+ */
+export function samplesPerRound(costMs: number, budgetMs: number, min: number, max: number): number {
+  const n = Math.round(budgetMs / costMs);
+  return Number.isNaN(n) ? min : Math.min(max, Math.max(min, n));
 }
 
 /** Deterministic token ids `(n)` in `[0, vocab)` from `seed`. */
@@ -85,7 +111,8 @@ export class BenchSubject {
   /**
    * One decode step of a sequence that has `seqLen − 1` cached tokens; returns its
    * milliseconds. As in generation, the step follows another decode step (the prompt of
-   * `seqLen − 2` tokens is prefilled first, untimed).
+   * `seqLen − 2` tokens is prefilled first, untimed). A decoder cannot rewind, so every
+   * sample prefills its prefix again: a sample's wall time is about a prefill's.
    */
   decodeStep(seqLen: number): number {
     const { ids } = this.batch(1, seqLen);
