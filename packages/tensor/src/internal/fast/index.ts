@@ -70,19 +70,46 @@ function resolveOptions(options: FastBackendOptions): { shared: boolean; fma: bo
 }
 
 /**
- * Creates a fast backend, compiling the kernels synchronously: fine in Node and in
- * workers, refused by browsers on their main thread (use {@link loadFastBackend}).
- * Each call makes an independent instance with its own memory.
+ * The compiled kernels modules, one per variant. Backends instantiate the same module:
+ * instances share its machine code, so several backends in one process (one per model,
+ * as `moh bench` makes) do not each compile, nor each fill the instruction caches with,
+ * a copy of their own.
+ */
+const modules = new Map<string, WebAssembly.Module | Promise<WebAssembly.Module>>();
+
+function moduleKey(shared: boolean, fma: boolean): string {
+  return `${shared ? 'shared' : 'plain'}-${fma ? 'fma' : 'simd'}`;
+}
+
+/**
+ * Creates a fast backend, compiling the kernels synchronously the first time: fine in
+ * Node and in workers, refused by browsers on their main thread (use
+ * {@link loadFastBackend}). Each call makes an independent instance with its own memory.
  */
 export function createFastBackend(options: FastBackendOptions = {}): Backend {
   const { shared, fma } = resolveOptions(options);
-  return assembleBackend(new WebAssembly.Module(wasmBinary(shared, fma)), shared, fma, SHARED_MAXIMUM_PAGES);
+  const key = moduleKey(shared, fma);
+  let module = modules.get(key);
+  if (!(module instanceof WebAssembly.Module)) {
+    module = new WebAssembly.Module(wasmBinary(shared, fma));
+    modules.set(key, module);
+  }
+  return assembleBackend(module, shared, fma, SHARED_MAXIMUM_PAGES);
 }
 
-/** Creates a fast backend, compiling the kernels asynchronously (for a browser's main thread). */
+/** Creates a fast backend, compiling the kernels asynchronously the first time (for a browser's main thread). */
 export async function loadFastBackend(options: FastBackendOptions = {}): Promise<Backend> {
   const { shared, fma } = resolveOptions(options);
-  return assembleBackend(await WebAssembly.compile(wasmBinary(shared, fma)), shared, fma, SHARED_MAXIMUM_PAGES);
+  const key = moduleKey(shared, fma);
+  let module = modules.get(key);
+  if (module === undefined) {
+    const compiling = WebAssembly.compile(wasmBinary(shared, fma));
+    modules.set(key, compiling);
+    // A failed compilation is not kept: the next call tries again.
+    compiling.catch(() => modules.delete(key));
+    module = compiling;
+  }
+  return assembleBackend(await module, shared, fma, SHARED_MAXIMUM_PAGES);
 }
 
 let sharedSupported: boolean | undefined;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createFastBackend, isSharedMemorySupported } from './index.js';
+import { createFastBackend, isSharedMemorySupported, loadFastBackend } from './index.js';
 
 describe('fast backend storage', () => {
   it('allocates zeroed, resident storage of the requested length', () => {
@@ -44,6 +44,22 @@ describe('fast backend storage', () => {
     viewA[0] = 10;
     expect(a.data[0]).toBe(10);
     big.free();
+  });
+
+  it('gives every backend a memory of its own, also when they share a compiled module', async () => {
+    const a = createFastBackend();
+    const b = createFastBackend();
+    const c = await loadFastBackend();
+    const x = a.allocFloat32(8);
+    const y = b.allocFloat32(8);
+    const z = c.allocFloat32(8);
+    x.data.fill(1);
+    y.data.fill(2);
+    z.data.fill(3);
+    a.scale(x.data, x.data, 5, 8);
+    expect([x.data[7], y.data[7], z.data[7]]).toEqual([5, 2, 3]);
+    b.add(y.data, y.data, y.data, 8);
+    expect([x.data[0], y.data[0], z.data[0]]).toEqual([5, 4, 3]);
   });
 
   it('returns freed memory zeroed to the next allocation', () => {
