@@ -46,6 +46,8 @@ export class AttentionCore {
   readonly engine: HeadBlockEngine;
   /** See {@link AttentionCore.everyHeadRow}. */
   private headRows: Int32Array = new Int32Array(0);
+  /** See {@link AttentionCore.headRowsOf}. */
+  private listRows: Int32Array = new Int32Array(0);
 
   constructor(
     readonly config: AttentionConfig,
@@ -201,6 +203,14 @@ export class AttentionCore {
     return this.headRows;
   }
 
+  /** `(count)`: `rows[r]·H`, the rows of a head's columns in `(rows·H, D)` views of wide buffers (scratch, valid until the next call). */
+  private headRowsOf(rows: Int32Array, count: number): Int32Array {
+    this.listRows = this.workspace.growInt32(this.listRows, count);
+    const out = this.listRows;
+    for (let r = 0; r < count; r++) out[r] = rows[r] * this.H;
+    return out;
+  }
+
   /** The end of the run of consecutive heads from `h` on that are active on every row (h itself is). */
   private allRowsRun(routing: HeadRouting, h: number): number {
     let end = h + 1;
@@ -343,7 +353,13 @@ export class AttentionCore {
         h = end - 1;
         continue;
       }
-      fromCompact(dQ, dQc, rows, h * D, hd, D, first);
+      if (count >= GATHER_MIN_ROWS) {
+        // The inverse of the forward's gather, as in the run above: added onto −0 by the
+        // kernel (a loop over 16 floats a row cost ~0.1 ms a layer at 1280 rows).
+        if (!cleared) dQ.fill(-0, 0, n * hd);
+        cleared = true;
+        kernels.scatterAddRows(dQ.subarray(h * D), dQc.subarray(first * D), this.headRowsOf(rows, count), count, D);
+      } else fromCompact(dQ, dQc, rows, h * D, hd, D, first);
       kernels.matmulNTRows(dX, dQ.subarray(h * D), params.wq.subarray(h * D), rows, count, D, d, true, hd, hd, d);
       kernels.matmulTNRows(grads.wq.subarray(h * D), x, dQ.subarray(h * D), rows, count, d, D, true, d, hd, hd);
     }
