@@ -119,7 +119,10 @@ describe('runBenchmark', () => {
     // What `moh bench --json` prints: the samples and the paired savings survive it.
     const json = JSON.parse(JSON.stringify(result)) as typeof result;
     const [base, moh] = json.results;
-    expect(base.training[0].samples).toHaveLength(2); // 1 round × 2 repeats
+    // 1 round of 2 to 5 steps (--quick), the same count for every variant: samples pair up.
+    expect(base.training[0].samples.length).toBeGreaterThanOrEqual(2);
+    expect(base.training[0].samples.length).toBeLessThanOrEqual(5);
+    expect(moh.training[0].samples).toHaveLength(base.training[0].samples.length);
     expect(base.prefillSamples.length).toBeGreaterThanOrEqual(4);
     expect(moh.prefillSamples).toHaveLength(base.prefillSamples.length);
     expect(moh.decodeSamples).toHaveLength(base.decodeSamples.length);

@@ -114,8 +114,9 @@ export function runBenchmark(options: BenchmarkOptions = {}): BenchmarkResult {
   const quick = options.quick ?? false;
   const rounds = options.rounds ?? (quick ? 2 : 5);
   // A few-percent saving has to show through ±20 % swings of a shared machine: each
-  // figure keeps the fastest of rounds × repeats samples.
-  const repeats = quick ? 2 : 5;
+  // figure keeps the fastest of its samples, at least `min` a round, more where a step is
+  // cheap (a T = 80 batch-16 step takes ~0.12 s, a T = 512 one ~1.3 s).
+  const steps = quick ? { budgetMs: 250, min: 2, max: 5 } : { budgetMs: 1000, min: 5, max: 20 };
   // Inference figures are cheap at short contexts (a T = 80 prefill takes ~3 ms, a decode
   // step ~0.15 ms) and a saving of a few percent is what they must resolve on a noisy
   // machine: each round gives each variant about a fixed time per inference figure,
@@ -147,15 +148,21 @@ export function runBenchmark(options: BenchmarkOptions = {}): BenchmarkResult {
       // warm-up sample each, then the round before, as the first calls still run code the
       // engine has not optimized yet (a T = 80 prefill can take 10 ms, later 3).
       const cost = { prefill: sampleRound(subjects, 1, prefillOf, null), decode: sampleRound(subjects, 1, decodeOf, null) };
+      const stepOf = batchSizes.map((b) => (s: BenchSubject): number => s.trainStep(b, seqLen));
+      const stepCost = stepOf.map((step) => sampleRound(subjects, 1, step, null));
       const train = batchSizes.map(() => variants.map((): number[] => []));
       const prefill = variants.map((): number[] => []);
       const decode = variants.map((): number[] => []);
       for (let r = 0; r < rounds; r++) {
         const prefillRepeats = samplesPerRound(cost.prefill, inference.budgetMs, inference.min, inference.max);
         const decodeRepeats = samplesPerRound(cost.decode, inference.budgetMs, inference.min, inference.max);
-        progress(`T=${seqLen}: round ${r + 1} of ${rounds} (${prefillRepeats} prefill and ${decodeRepeats} decode samples per variant)`);
-        batchSizes.forEach((b, bi) => {
-          for (let k = 0; k < repeats; k++) subjects.forEach((s, i) => train[bi][i].push(s.trainStep(b, seqLen)));
+        const stepRepeats = stepCost.map((c) => samplesPerRound(c, steps.budgetMs, steps.min, steps.max));
+        progress(
+          `T=${seqLen}: round ${r + 1} of ${rounds} (${stepRepeats.join('/')} training steps at batch ${batchSizes.join('/')}, ` +
+            `${prefillRepeats} prefill and ${decodeRepeats} decode samples per variant)`,
+        );
+        batchSizes.forEach((_, bi) => {
+          stepCost[bi] = sampleRound(subjects, stepRepeats[bi], stepOf[bi], train[bi]);
         });
         cost.prefill = sampleRound(subjects, prefillRepeats, prefillOf, prefill);
         cost.decode = sampleRound(subjects, decodeRepeats, decodeOf, decode);
