@@ -11,8 +11,8 @@
  * compact and head-major (`qc`, `oc`, `dOc`, `dQc`, `(Σ_h count_h, D)`: head `h`'s r-th
  * active row at row `Σ_{h' < h} count_h' + r`), so that every block reads and writes
  * plain slices (see head-block.ts); a lone head active on every row needs no copy at
- * all, a run of them is projected as one product and copied once (compact.ts), and a
- * routed head's rows are moved once per head, not once per block. Rows are
+ * all, a run of them is projected as one product and copied once (`gatherRows`), and a
+ * routed head's gathered products write and read its compact rows directly. Rows are
  * sequence-major: a pass has `rowsPerSeq` rows per sequence starting at position
  * `startPos`, and its sequences' keys start at row `b·kvRowsPerSeq` of `keys`.
  *
@@ -26,11 +26,7 @@ import type { AttentionConfig } from './config.js';
 import { planBlocks, type HeadStash, type PassLayout } from './blocks.js';
 import { HeadBlockEngine, type HeadView, type TransposedKeys } from './head-block.js';
 import type { AttentionParams } from './params.js';
-import { fromCompact, toCompact } from './compact.js';
 import { RopeTable } from './rope.js';
-
-/** Rows from which a routed head's queries move to their compact rows by a kernel call rather than a loop. */
-const GATHER_MIN_ROWS = 8;
 
 /** The numbers and parameters of one layer, and the steps of its pipeline. */
 export class AttentionCore {
@@ -46,8 +42,6 @@ export class AttentionCore {
   readonly engine: HeadBlockEngine;
   /** See {@link AttentionCore.everyHeadRow}. */
   private headRows: Int32Array = new Int32Array(0);
-  /** See {@link AttentionCore.headRowsOf}. */
-  private listRows: Int32Array = new Int32Array(0);
 
   constructor(
     readonly config: AttentionConfig,
@@ -141,7 +135,7 @@ export class AttentionCore {
           for (let g = h; g < runEnd; g++) kernels.gatherRows(qc.subarray((base + (g - h) * n) * D), q.subarray(g * D), every, n, D);
         }
       } else {
-        this.projectRoutedHead(x, rows, h, q, qc, base);
+        this.projectRoutedHead(x, rows, h, qc, base);
       }
       if (this.rope !== null) {
         for (let r = 0; r < count; r++) this.rope.rotate(qc, at + r * D, layout.startPos + (rows[r] % layout.rowsPerSeq));
@@ -179,18 +173,12 @@ export class AttentionCore {
 
   /**
    * The queries of a head active on some rows only (a routed head), into its compact
-   * rows of `qc` from `base` on. The gathered product writes them at their own rows of
-   * `q`, used here as `(rows, D)` scratch; the gatherRows kernel then moves them to their
-   * compact rows, about twice as fast as a loop once there are a few (at 53 of 80 rows,
-   * 0.5 µs against 0.75 µs a head; at 850 of 1280, 6 µs against 12 µs). Below
-   * {@link GATHER_MIN_ROWS} rows the call costs more than the loop.
+   * rows of `qc` from `base` on: the gathered product writes them there directly
+   * (`compact`), with the bits they would have at their own rows.
    */
-  private projectRoutedHead(x: Float32Array, rows: Int32Array, h: number, q: Float32Array, qc: Float32Array, base: number): void {
+  private projectRoutedHead(x: Float32Array, rows: Int32Array, h: number, qc: Float32Array, base: number): void {
     const { d, H, D, kernels, params } = this;
-    const count = rows.length;
-    kernels.matmulRows(q, x, params.wq.subarray(h * D), rows, count, d, D, false, d, H * D, D);
-    if (count >= GATHER_MIN_ROWS) kernels.gatherRows(qc.subarray(base * D), q, rows, count, D);
-    else toCompact(qc, q, rows, 0, D, D, base);
+    kernels.matmulRows(qc.subarray(base * D), x, params.wq.subarray(h * D), rows, rows.length, d, D, false, d, H * D, D, true);
   }
 
   /** `(n)`: `r·H` for every row r, the row of a head's columns in `(rows·H, D)` views of wide buffers. */
@@ -201,14 +189,6 @@ export class AttentionCore {
       for (let r = 0; r < n; r++) this.headRows[r] = r * this.H;
     }
     return this.headRows;
-  }
-
-  /** `(count)`: `rows[r]·H`, the rows of a head's columns in `(rows·H, D)` views of wide buffers (scratch, valid until the next call). */
-  private headRowsOf(rows: Int32Array, count: number): Int32Array {
-    this.listRows = this.workspace.growInt32(this.listRows, count);
-    const out = this.listRows;
-    for (let r = 0; r < count; r++) out[r] = rows[r] * this.H;
-    return out;
   }
 
   /** The end of the run of consecutive heads from `h` on that are active on every row (h itself is). */
@@ -353,15 +333,10 @@ export class AttentionCore {
         h = end - 1;
         continue;
       }
-      if (count >= GATHER_MIN_ROWS) {
-        // The inverse of the forward's gather, as in the run above: added onto −0 by the
-        // kernel (a loop over 16 floats a row cost ~0.1 ms a layer at 1280 rows).
-        if (!cleared) dQ.fill(-0, 0, n * hd);
-        cleared = true;
-        kernels.scatterAddRows(dQ.subarray(h * D), dQc.subarray(first * D), this.headRowsOf(rows, count), count, D);
-      } else fromCompact(dQ, dQc, rows, h * D, hd, D, first);
-      kernels.matmulNTRows(dX, dQ.subarray(h * D), params.wq.subarray(h * D), rows, count, D, d, true, hd, hd, d);
-      kernels.matmulTNRows(grads.wq.subarray(h * D), x, dQ.subarray(h * D), rows, count, d, D, true, d, hd, hd);
+      // The head's compact query gradients are read in place (`compact`), as the forward wrote them.
+      const dq = dQc.subarray(first * D);
+      kernels.matmulNTRows(dX, dq, params.wq.subarray(h * D), rows, count, D, d, true, D, hd, d, true);
+      kernels.matmulTNRows(grads.wq.subarray(h * D), x, dq, rows, count, d, D, true, d, D, hd, true);
     }
   }
 }

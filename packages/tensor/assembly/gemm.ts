@@ -105,32 +105,33 @@ function packBlock(dst: usize, a: usize, rows: usize, i0: i32, h: i32, k: i32, a
  */
 export function gemm(
   c: usize, a: usize, b: usize, rows: usize, m: i32, k: i32, n: i32,
-  aRow: usize, aStep: usize, bStep: usize, cRow: usize, accumulate: bool, scratch: usize,
+  aRow: usize, aStep: usize, bStep: usize, cRow: usize, accumulate: bool, scratch: usize, cRows: usize = rows,
 ): void {
   if (k <= K_PANEL) {
-    gemmPanel(c, a, b, rows, m, k, n, aRow, aStep, bStep, cRow, accumulate, scratch);
+    gemmPanel(c, a, b, rows, cRows, m, k, n, aRow, aStep, bStep, cRow, accumulate, scratch);
     return;
   }
   for (let p0 = 0; p0 < k; p0 += K_PANEL) {
     const kc = min(K_PANEL, k - p0);
-    gemmPanel(c, a + <usize>p0 * aStep, b + <usize>p0 * bStep, rows, m, kc, n, aRow, aStep, bStep, cRow, accumulate || p0 > 0, scratch);
+    gemmPanel(c, a + <usize>p0 * aStep, b + <usize>p0 * bStep, rows, cRows, m, kc, n, aRow, aStep, bStep, cRow, accumulate || p0 > 0, scratch);
   }
 }
 
 /**
- * One k-panel of {@link gemm}: `C[row(i), j] (+)= Σ_p A(row(i), p) · B[p, j]` for `i < m`, `j < n`, `p < k`, where
- * `A(r, p)` lives at `a + r·aRow + p·aStep` and `row(i)` is `i` or `rows[i]`. Blocks of
+ * One k-panel of {@link gemm}: `C[cRow(i), j] (+)= Σ_p A(row(i), p) · B[p, j]` for `i < m`, `j < n`, `p < k`, where
+ * `A(r, p)` lives at `a + r·aRow + p·aStep`, `row(i)` is `i` or `rows[i]` and `cRow(i)`
+ * is `i` or `cRows[i]` (the same list as A's, or none: compact output rows). Blocks of
  * five rows are packed into `scratch` ({@link gemmScratchBytes}) and swept across B,
  * whose rows are `bStep` bytes apart. Strides are in bytes. Full and partial blocks call
  * the tile from separate sites, which also keeps Binaryen from inlining it: inlined into
  * this loop nest it spills accumulators and runs 40% slower.
  */
 function gemmPanel(
-  c: usize, a: usize, b: usize, rows: usize, m: i32, k: i32, n: i32,
+  c: usize, a: usize, b: usize, rows: usize, cRows: usize, m: i32, k: i32, n: i32,
   aRow: usize, aStep: usize, bStep: usize, cRow: usize, accumulate: bool, scratch: usize,
 ): void {
   if ((n & 15) == 0 && n <= PANEL16_MAX && aStep == 4) {
-    panel16(c, a, b, rows, m, k, n, aRow, bStep, cRow, accumulate);
+    panel16(c, a, b, rows, cRows, m, k, n, aRow, bStep, cRow, accumulate);
     return;
   }
   const packed = scratch;
@@ -141,7 +142,7 @@ function gemmPanel(
   for (let i0 = 0; i0 < m; i0 += BLOCK) {
     const h = min(BLOCK, m - i0);
     if (h == 1) {
-      rowTimesMatrix(c + rowAt(rows, i0) * cRow, a + rowAt(rows, i0) * aRow, aStep, b, bStep, k, n, accumulate);
+      rowTimesMatrix(c + rowAt(cRows, i0) * cRow, a + rowAt(rows, i0) * aRow, aStep, b, bStep, k, n, accumulate);
       continue;
     }
     // A narrow product (one or two tiles per block) reads a full block of Aᵀ·B in place:
@@ -150,11 +151,11 @@ function gemmPanel(
     const ap = direct ? a + (<usize>i0 << 2) : packed;
     const ps: usize = direct ? aStep : 20;
     if (!direct) packBlock(packed, a, rows, i0, h, k, aRow, aStep);
-    const c0 = c + rowAt(rows, i0) * cRow;
-    const c1 = c + rowAt(rows, i0 + 1) * cRow;
-    const c2 = h > 2 ? c + rowAt(rows, i0 + 2) * cRow : 0;
-    const c3 = h > 3 ? c + rowAt(rows, i0 + 3) * cRow : 0;
-    const c4 = h > 4 ? c + rowAt(rows, i0 + 4) * cRow : 0;
+    const c0 = c + rowAt(cRows, i0) * cRow;
+    const c1 = c + rowAt(cRows, i0 + 1) * cRow;
+    const c2 = h > 2 ? c + rowAt(cRows, i0 + 2) * cRow : 0;
+    const c3 = h > 3 ? c + rowAt(cRows, i0 + 3) * cRow : 0;
+    const c4 = h > 4 ? c + rowAt(cRows, i0 + 4) * cRow : 0;
     let j = 0;
     if (h == BLOCK) {
       for (; j < n8; j += 8) {
@@ -190,17 +191,19 @@ function gemmPanel(
  * 7–15 %, 96 about 9 %.
  */
 function panel16(
-  c: usize, a: usize, b: usize, rows: usize, m: i32, k: i32, n: i32, aRow: usize, bStep: usize, cRow: usize, accumulate: bool,
+  c: usize, a: usize, b: usize, rows: usize, cRows: usize, m: i32, k: i32, n: i32, aRow: usize, bStep: usize, cRow: usize,
+  accumulate: bool,
 ): void {
   let i = 0;
   for (; i + 2 <= m; i += 2) {
-    const r0 = rowAt(rows, i), r1 = rowAt(rows, i + 1);
+    const a0 = a + rowAt(rows, i) * aRow, a1 = a + rowAt(rows, i + 1) * aRow;
+    const c0 = c + rowAt(cRows, i) * cRow, c1 = c + rowAt(cRows, i + 1) * cRow;
     for (let j = 0; j < n; j += 16) {
       const o = <usize>j << 2;
-      tile2x16(c + r0 * cRow + o, c + r1 * cRow + o, a + r0 * aRow, a + r1 * aRow, 4, b + o, bStep, k, accumulate);
+      tile2x16(c0 + o, c1 + o, a0, a1, 4, b + o, bStep, k, accumulate);
     }
   }
-  if (i < m) rowTimesMatrix(c + rowAt(rows, i) * cRow, a + rowAt(rows, i) * aRow, 4, b, bStep, k, n, accumulate);
+  if (i < m) rowTimesMatrix(c + rowAt(cRows, i) * cRow, a + rowAt(rows, i) * aRow, 4, b, bStep, k, n, accumulate);
 }
 
 /**

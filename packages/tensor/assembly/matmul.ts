@@ -61,15 +61,15 @@ export function matmulTN(
 /** Gathered `A·B`: `out[rows[r]] (+)= a[rows[r]] · b`. */
 export function matmulRows(
   out: usize, a: usize, b: usize, rows: usize, count: i32, k: i32, n: i32,
-  accumulate: bool, lda: i32, ldb: i32, ldc: i32, scratch: usize,
+  accumulate: bool, lda: i32, ldb: i32, ldc: i32, scratch: usize, compact: bool,
 ): void {
-  gemm(out, a, b, rows, count, k, n, <usize>lda << 2, 4, <usize>ldb << 2, <usize>ldc << 2, accumulate, scratch);
+  gemm(out, a, b, rows, count, k, n, <usize>lda << 2, 4, <usize>ldb << 2, <usize>ldc << 2, accumulate, scratch, compact ? 0 : rows);
 }
 
 /** `out[row(i)] (+)= a[row(i)] · bᵀ` with `b` stored `(n,k)`; `row(i)` is `i` or `rows[i]`. */
 function gemmNT(
   out: usize, a: usize, b: usize, rows: usize, m: i32, k: i32, n: i32,
-  accumulate: bool, lda: i32, ldb: i32, ldc: i32, scratch: usize,
+  accumulate: bool, lda: i32, ldb: i32, ldc: i32, scratch: usize, cRows: usize = rows,
 ): void {
   const aRow = <usize>lda << 2, bRow = <usize>ldb << 2, cRow = <usize>ldc << 2;
   const panel = scratch + gemmScratchBytes(k);
@@ -77,7 +77,7 @@ function gemmNT(
   for (let j0 = 0; j0 < n; j0 += width) {
     const w = min(width, n - j0);
     transpose(panel, <usize>width << 2, b + <usize>j0 * bRow, bRow, w, k);
-    gemm(out + (<usize>j0 << 2), a, panel, rows, m, k, w, aRow, 4, <usize>width << 2, cRow, accumulate, scratch);
+    gemm(out + (<usize>j0 << 2), a, panel, rows, m, k, w, aRow, 4, <usize>width << 2, cRow, accumulate, scratch, cRows);
   }
 }
 
@@ -89,19 +89,19 @@ export function matmulNT(
   gemmNT(out, a, b, 0, m, k, n, accumulate, lda, ldb, ldc, scratch);
 }
 
-/** Gathered `A·Bᵀ`: `out[rows[r]] (+)= a[rows[r]] · bᵀ`. */
+/** Gathered `A·Bᵀ`: `out[rows[r]] (+)= a[rows[r]] · bᵀ`, or `a[r]` when `compact`. */
 export function matmulNTRows(
   out: usize, a: usize, b: usize, rows: usize, count: i32, k: i32, n: i32,
-  accumulate: bool, lda: i32, ldb: i32, ldc: i32, scratch: usize,
+  accumulate: bool, lda: i32, ldb: i32, ldc: i32, scratch: usize, compact: bool,
 ): void {
   if (count == 0) return;
-  gemmNT(out, a, b, rows, count, k, n, accumulate, lda, ldb, ldc, scratch);
+  gemmNT(out, a, b, compact ? 0 : rows, count, k, n, accumulate, lda, ldb, ldc, scratch, rows);
 }
 
-/** Gathered `Aᵀ·B`: `out(m,n) (+)= Σ_r a[rows[r]]ᵀ ⊗ b[rows[r]]`. */
+/** Gathered `Aᵀ·B`: `out(m,n) (+)= Σ_r a[rows[r]]ᵀ ⊗ b[rows[r]]`, or `b[r]` when `compact` (read in place). */
 export function matmulTNRows(
   out: usize, a: usize, b: usize, rows: usize, count: i32, m: i32, n: i32,
-  accumulate: bool, lda: i32, ldb: i32, ldc: i32, scratch: usize,
+  accumulate: bool, lda: i32, ldb: i32, ldc: i32, scratch: usize, compact: bool,
 ): void {
   const cRow = <usize>ldc << 2;
   if (count == 0) {
@@ -114,6 +114,10 @@ export function matmulTNRows(
     const rows0 = rows + (<usize>r0 << 2);
     const len = min(TN_CHUNK, count - r0);
     gatherPacked(packedA, a, <usize>lda << 2, rows0, len, m);
+    if (compact) {
+      gemm(out, packedA, b + <usize>r0 * (<usize>ldb << 2), 0, m, len, n, 4, <usize>m << 2, <usize>ldb << 2, cRow, accumulate || r0 > 0, scratch);
+      continue;
+    }
     gatherPacked(packedB, b, <usize>ldb << 2, rows0, len, n);
     gemm(out, packedA, packedB, 0, m, len, n, 4, <usize>m << 2, <usize>n << 2, cRow, accumulate || r0 > 0, scratch);
   }

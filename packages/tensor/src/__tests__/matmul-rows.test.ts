@@ -77,6 +77,51 @@ describe.each(availableBackends().map((b) => [b.label, b] as const))('%s backend
       }
     });
 
+    it.each([false, true])('compact: the listed rows packed, with the bits of the gathered products (accumulate=%s)', (accumulate) => {
+      const lda = k + 2;
+      const A = seededValues(R + k + 1, R * lda);
+      const B = seededValues(n + k + 1, k * n);
+      const BT = seededValues(n + k + 2, n * k);
+      const G = seededValues(n + 3, R * n); // per-row data of the head (an output gradient)
+      const c0 = seededValues(6, R * n);
+      // matmulRows: out[r] = a[rows[r]]·b, the bits of out[rows[r]] of the gathered product.
+      const wide = c0.slice();
+      be.matmulRows(wide, A, B, rows, count, k, n, accumulate, lda, n, n);
+      const packed = c0.slice();
+      be.matmulRows(packed, A, B, rows, count, k, n, accumulate, lda, n, n, true);
+      const want = c0.slice();
+      for (let r = 0; r < count; r++) {
+        const at = rows[r] * n;
+        if (accumulate) {
+          // Accumulating compactly adds onto packed row r: compare against the same start.
+          const w = c0.slice();
+          w.set(c0.subarray(r * n, (r + 1) * n), at);
+          be.matmulRows(w, A, B, rows.subarray(r, r + 1), 1, k, n, true, lda, n, n);
+          want.set(w.subarray(at, at + n), r * n);
+        } else want.set(wide.subarray(at, at + n), r * n);
+      }
+      expect(Array.from(packed)).toEqual(Array.from(want));
+      // matmulNTRows: a[r] read compactly equals a[rows[r]] read from the wide layout.
+      const gWide = new Float32Array(R * n);
+      for (let r = 0; r < count; r++) gWide.set(G.subarray(r * n, (r + 1) * n), rows[r] * n);
+      const dxWide = seededValues(8, R * k);
+      const dxPacked = dxWide.slice();
+      be.matmulNTRows(dxWide, gWide, BT.subarray(0, k * n), rows, count, n, k, accumulate, n, n, k);
+      be.matmulNTRows(dxPacked, G, BT.subarray(0, k * n), rows, count, n, k, accumulate, n, n, k, true);
+      expect(Array.from(dxPacked)).toEqual(Array.from(dxWide));
+      // matmulTNRows: b[r] read compactly (in place) equals b[rows[r]] gathered.
+      const dwWide = seededValues(9, k * n);
+      const dwPacked = dwWide.slice();
+      be.matmulTNRows(dwWide, A, gWide, rows, count, k, n, accumulate, lda, n, n);
+      be.matmulTNRows(dwPacked, A, G, rows, count, k, n, accumulate, lda, n, n, true);
+      expect(Array.from(dwPacked)).toEqual(Array.from(dwWide));
+      // And against float64, so that a compact path that read the wrong rows would show.
+      const prod = gemm64(count, k, n, (i, p) => A[rows[i] * lda + p], (p, j) => B[p * n + j]);
+      const exact = Float64Array.from(c0);
+      for (let i = 0; i < count; i++) for (let j = 0; j < n; j++) exact[i * n + j] = (accumulate ? c0[i * n + j] : 0) + prod[i * n + j];
+      expectClose(packed, exact, TOL, `compact matmulRows acc=${accumulate}`);
+    });
+
     it.each([false, true])('matmulTNRows matches float64 (strided, accumulate=%s)', (accumulate) => {
       const m = k; // a has m columns
       const lda = m + 3;

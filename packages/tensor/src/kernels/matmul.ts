@@ -51,7 +51,9 @@ export interface MatmulKernels {
   /**
    * Row-gathered `A·B`: for each `r < count`, `out[rows[r]] = a[rows[r]] · b`, or `+=`
    * when `accumulate`. `a` has `k` columns, `b` is `(k,n)`, `out` has `n` columns.
-   * Rows not listed are left untouched. Used for sparse head execution.
+   * Rows not listed are left untouched. Used for sparse head execution. With `compact`
+   * the products go to `out[r]` instead: the listed rows' results, packed (a head's
+   * compact queries), with the bits they have at their own rows.
    */
   matmulRows(
     out: Float32Array,
@@ -65,10 +67,13 @@ export interface MatmulKernels {
     lda?: number,
     ldb?: number,
     ldc?: number,
+    compact?: boolean,
   ): void;
   /**
    * Row-gathered `A·Bᵀ`: for each `r < count`, `out[rows[r]] = a[rows[r]] · bᵀ` with `b`
    * stored `(n,k)`; `+=` when `accumulate`. The input gradient of {@link Kernels.matmulRows}.
+   * With `compact` row r of `a` is read instead of row `rows[r]` (the gradient of a
+   * compact `matmulRows` output).
    */
   matmulNTRows(
     out: Float32Array,
@@ -82,11 +87,14 @@ export interface MatmulKernels {
     lda?: number,
     ldb?: number,
     ldc?: number,
+    compact?: boolean,
   ): void;
   /**
    * Row-gathered `Aᵀ·B`: `out(m,n) = Σ_r a[rows[r]]ᵀ ⊗ b[rows[r]]` where `a` has `m`
    * columns and `b` has `n`; `+=` when `accumulate`. The weight gradient of
-   * {@link Kernels.matmulRows}: only the listed rows contribute.
+   * {@link Kernels.matmulRows}: only the listed rows contribute. With `compact` row r
+   * of `b` is read instead of row `rows[r]` (the gradient of a compact `matmulRows`
+   * output).
    */
   matmulTNRows(
     out: Float32Array,
@@ -100,5 +108,6 @@ export interface MatmulKernels {
     lda?: number,
     ldb?: number,
     ldc?: number,
+    compact?: boolean,
   ): void;
 }

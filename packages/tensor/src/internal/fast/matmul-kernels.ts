@@ -68,11 +68,11 @@ export function matmulKernels(wasm: WasmExports, frame: CallFrame): MatmulKernel
       }
     },
 
-    matmulRows(out, a, b, rows, count, k, n, accumulate = false, lda = k, ldb = n, ldc = n) {
+    matmulRows(out, a, b, rows, count, k, n, accumulate = false, lda = k, ldb = n, ldc = n, compact = false) {
       checkSizes(count, k, n, lda, ldb, ldc);
       if (count === 0 || n === 0) return;
       const extent = rowExtent(rows, count);
-      const o = frame.output(out, span(extent, n, ldc));
+      const o = frame.output(out, span(compact ? count : extent, n, ldc));
       const pa = frame.input(a, span(extent, k, lda));
       const pb = frame.input(b, span(k, n, ldb));
       const pr = frame.input(rows, count);
@@ -81,19 +81,19 @@ export function matmulKernels(wasm: WasmExports, frame: CallFrame): MatmulKernel
       try {
         wasm.matmulRows(
           frame.pointer(o), frame.pointer(pa), frame.pointer(pb), frame.pointer(pr), count, k, n,
-          accumulate ? 1 : 0, lda, ldb, ldc, frame.pointer(s),
+          accumulate ? 1 : 0, lda, ldb, ldc, frame.pointer(s), compact ? 1 : 0,
         );
       } finally {
         frame.end();
       }
     },
 
-    matmulNTRows(out, a, b, rows, count, k, n, accumulate = false, lda = k, ldb = k, ldc = n) {
+    matmulNTRows(out, a, b, rows, count, k, n, accumulate = false, lda = k, ldb = k, ldc = n, compact = false) {
       checkSizes(count, k, n, lda, ldb, ldc);
       if (count === 0 || n === 0) return;
       const extent = rowExtent(rows, count);
       const o = frame.output(out, span(extent, n, ldc));
-      const pa = frame.input(a, span(extent, k, lda));
+      const pa = frame.input(a, span(compact ? count : extent, k, lda));
       const pb = frame.input(b, span(n, k, ldb));
       const pr = frame.input(rows, count);
       const s = frame.scratch(wasm.matmulNTScratchBytes(k, n));
@@ -101,27 +101,27 @@ export function matmulKernels(wasm: WasmExports, frame: CallFrame): MatmulKernel
       try {
         wasm.matmulNTRows(
           frame.pointer(o), frame.pointer(pa), frame.pointer(pb), frame.pointer(pr), count, k, n,
-          accumulate ? 1 : 0, lda, ldb, ldc, frame.pointer(s),
+          accumulate ? 1 : 0, lda, ldb, ldc, frame.pointer(s), compact ? 1 : 0,
         );
       } finally {
         frame.end();
       }
     },
 
-    matmulTNRows(out, a, b, rows, count, m, n, accumulate = false, lda = m, ldb = n, ldc = n) {
+    matmulTNRows(out, a, b, rows, count, m, n, accumulate = false, lda = m, ldb = n, ldc = n, compact = false) {
       checkSizes(count, m, n, lda, ldb, ldc);
       if (m === 0 || n === 0) return;
       const extent = rowExtent(rows, count);
       const o = frame.output(out, span(m, n, ldc));
       const pa = frame.input(a, span(extent, m, lda));
-      const pb = frame.input(b, span(extent, n, ldb));
+      const pb = frame.input(b, span(compact ? count : extent, n, ldb));
       const pr = frame.input(rows, count);
       const s = frame.scratch(count === 0 ? 0 : wasm.matmulTNRowsScratchBytes(m, n));
       frame.begin();
       try {
         wasm.matmulTNRows(
           frame.pointer(o), frame.pointer(pa), frame.pointer(pb), frame.pointer(pr), count, m, n,
-          accumulate ? 1 : 0, lda, ldb, ldc, frame.pointer(s),
+          accumulate ? 1 : 0, lda, ldb, ldc, frame.pointer(s), compact ? 1 : 0,
         );
       } finally {
         frame.end();

@@ -25,15 +25,15 @@ export interface WasmExports extends WasmRowExports {
   ): void;
   matmulRows(
     out: Ptr, a: Ptr, b: Ptr, rows: Ptr, count: number, k: number, n: number, acc: Flag,
-    lda: number, ldb: number, ldc: number, scratch: Ptr,
+    lda: number, ldb: number, ldc: number, scratch: Ptr, compact: Flag,
   ): void;
   matmulNTRows(
     out: Ptr, a: Ptr, b: Ptr, rows: Ptr, count: number, k: number, n: number, acc: Flag,
-    lda: number, ldb: number, ldc: number, scratch: Ptr,
+    lda: number, ldb: number, ldc: number, scratch: Ptr, compact: Flag,
   ): void;
   matmulTNRows(
     out: Ptr, a: Ptr, b: Ptr, rows: Ptr, count: number, m: number, n: number, acc: Flag,
-    lda: number, ldb: number, ldc: number, scratch: Ptr,
+    lda: number, ldb: number, ldc: number, scratch: Ptr, compact: Flag,
   ): void;
 
   attentionForwardScratchBytes(maxCount: number, maxWidth: number, headDim: number, positions: number): number;

@@ -12,7 +12,7 @@
  */
 import { gemmStrided, storeRow } from './matmul.js';
 
-/** `out[rows[r]] = a[rows[r]] · b(k,n)` for `r < count`, or `+=` when `accumulate`. */
+/** `out[rows[r]] = a[rows[r]] · b(k,n)` for `r < count` (`out[r]` when `compact`), or `+=` when `accumulate`. */
 export function matmulRows(
   out: Float32Array,
   a: Float32Array,
@@ -25,11 +25,15 @@ export function matmulRows(
   lda = k,
   ldb = n,
   ldc = n,
+  compact = false,
 ): void {
-  gemmStrided(out, a, b, count, k, n, accumulate, lda, 1, ldb, 1, ldc, rows);
+  gemmStrided(out, a, b, count, k, n, accumulate, lda, 1, ldb, 1, ldc, rows, compact ? null : rows);
 }
 
-/** `out[rows[r]] = a[rows[r]] · bᵀ` with `b` stored `(n,k)`: the input gradient of `matmulRows`. */
+/**
+ * `out[rows[r]] = a[rows[r]] · bᵀ` (`a[r]` when `compact`) with `b` stored `(n,k)`: the
+ * input gradient of `matmulRows`.
+ */
 export function matmulNTRows(
   out: Float32Array,
   a: Float32Array,
@@ -42,13 +46,14 @@ export function matmulNTRows(
   lda = k,
   ldb = k,
   ldc = n,
+  compact = false,
 ): void {
-  gemmStrided(out, a, b, count, k, n, accumulate, lda, 1, 1, ldb, ldc, rows);
+  gemmStrided(out, a, b, count, k, n, accumulate, lda, 1, 1, ldb, ldc, compact ? null : rows, rows);
 }
 
 /**
- * `out(m,n) = Σ_r a[rows[r]]ᵀ ⊗ b[rows[r]]`: the weight gradient of `matmulRows`, where
- * only the listed rows contribute. `a` has `m` columns, `b` has `n`.
+ * `out(m,n) = Σ_r a[rows[r]]ᵀ ⊗ b[rows[r]]` (`b[r]` when `compact`): the weight gradient
+ * of `matmulRows`, where only the listed rows contribute. `a` has `m` columns, `b` has `n`.
  */
 export function matmulTNRows(
   out: Float32Array,
@@ -62,6 +67,7 @@ export function matmulTNRows(
   lda = m,
   ldb = n,
   ldc = n,
+  compact = false,
 ): void {
   if (m <= 0 || n <= 0) return;
   const m4 = m - (m % 4);
@@ -75,7 +81,7 @@ export function matmulTNRows(
       for (let r = 0; r < count; r++) {
         const row = rows[r];
         const pa = row * lda + i;
-        const pb = row * ldb + j;
+        const pb = (compact ? r : row) * ldb + j;
         const x0 = a[pa];
         const x1 = a[pa + 1];
         const x2 = a[pa + 2];
@@ -102,7 +108,7 @@ export function matmulTNRows(
       let acc = 0;
       for (let r = 0; r < count; r++) {
         const row = rows[r];
-        acc += a[row * lda + i] * b[row * ldb + j];
+        acc += a[row * lda + i] * b[(compact ? r : row) * ldb + j];
       }
       const o = i * ldc + j;
       out[o] = accumulate ? out[o] + acc : acc;

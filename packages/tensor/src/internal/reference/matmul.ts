@@ -15,8 +15,9 @@
  */
 
 /**
- * The strided product core. `rowMap`, when given, maps the logical output row `i` to the
- * physical row `rowMap[i]` of both `a` and `out` (row-gathered products).
+ * The strided product core. `rowMap`, when given, maps the logical row `i` to the
+ * physical row `rowMap[i]` of `a`, and `outMap` (by default the same) to that of `out`
+ * (row-gathered products; a null `outMap` with a `rowMap` writes them compactly).
  */
 export function gemmStrided(
   out: Float32Array,
@@ -32,13 +33,14 @@ export function gemmStrided(
   bColStep: number,
   ldc: number,
   rowMap: Int32Array | null,
+  outMap: Int32Array | null = rowMap,
 ): void {
   if (m <= 0 || n <= 0) return;
   if (k <= 0) {
     // An empty contraction is a zero matrix: overwrite with 0, or add nothing.
     if (!accumulate) {
       for (let i = 0; i < m; i++) {
-        const oRow = (rowMap === null ? i : rowMap[i]) * ldc;
+        const oRow = (outMap === null ? i : outMap[i]) * ldc;
         out.fill(0, oRow, oRow + n);
       }
     }
@@ -84,10 +86,14 @@ export function gemmStrided(
         pa += aColStep;
         pb += bRowStep;
       }
-      storeRow(out, r0 * ldc + j, c00, c01, c02, c03, accumulate);
-      storeRow(out, r1 * ldc + j, c10, c11, c12, c13, accumulate);
-      storeRow(out, r2 * ldc + j, c20, c21, c22, c23, accumulate);
-      storeRow(out, r3 * ldc + j, c30, c31, c32, c33, accumulate);
+      const o0 = outMap === null ? i : outMap[i];
+      const o1 = outMap === null ? i + 1 : outMap[i + 1];
+      const o2 = outMap === null ? i + 2 : outMap[i + 2];
+      const o3 = outMap === null ? i + 3 : outMap[i + 3];
+      storeRow(out, o0 * ldc + j, c00, c01, c02, c03, accumulate);
+      storeRow(out, o1 * ldc + j, c10, c11, c12, c13, accumulate);
+      storeRow(out, o2 * ldc + j, c20, c21, c22, c23, accumulate);
+      storeRow(out, o3 * ldc + j, c30, c31, c32, c33, accumulate);
     }
   }
 
@@ -104,7 +110,7 @@ export function gemmStrided(
         pa += aColStep;
         pb += bRowStep;
       }
-      const o = r * ldc + j;
+      const o = (outMap === null ? i : outMap[i]) * ldc + j;
       out[o] = accumulate ? out[o] + acc : acc;
     }
   }
