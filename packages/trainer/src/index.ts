@@ -76,6 +76,7 @@ export type { BenchmarkOptions, BenchmarkResult, TrainingFigure, VariantFigures 
 export { formatBenchmark } from './bench/report.js';
 export { activeHeadsPerToken, countDecodeFlops, countFlops, meanVisibleKeys } from './bench/flops.js';
 export type { FlopBreakdown, FlopCount } from './bench/flops.js';
+export { pairedSaving } from './bench/targets.js';
 export type { Saving, TargetCheck } from './bench/targets.js';
 export { BENCH_VARIANTS, variantConfig } from './bench/variants.js';
 export type { BenchVariant } from './bench/variants.js';
