@@ -78,8 +78,8 @@ export class Attention {
   /**
    * `(N, H·D)`: gated head outputs and their gradient (W_o only, else empty); only active
    * blocks are meaningful.
-   * `q` is scratch of the same shape: the query gradients of runs of heads active on
-   * every row, in the backward.
+   * `q` is scratch of the same shape: routed heads' queries in the forward, their
+   * gradients in the backward.
    */
   private q: Float32Array = new Float32Array(0);
   private gated: Float32Array = new Float32Array(0);
@@ -175,7 +175,7 @@ export class Attention {
     // (same bits: each element sums over d in order); RoPE rotates by position per sequence.
     if (this.core.rope === null) this.core.projectKeysValues(this.x, 0, n, this.keys, this.values, 0, 0);
     else for (let b = 0; b < batch; b++) this.core.projectKeysValues(this.x, b * seqLen, seqLen, this.keys, this.values, b * seqLen, 0);
-    this.core.forwardHeads(this.x, routing, layout, window, this.keys, null, this.values, this.qc, this.oc, this.gated, this.y, this.stashes);
+    this.core.forwardHeads(this.x, routing, layout, window, this.keys, null, this.values, this.q, this.qc, this.oc, this.gated, this.y, this.stashes);
     this.lastWindow = window;
     this.saved = { routing, layout, window };
     if (this.config.adaptiveWindow.kind === 'attentionEntropy' && options.updateEntropy !== false) {

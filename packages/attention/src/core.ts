@@ -88,7 +88,7 @@ export class AttentionCore {
   /**
    * Runs every head on its active rows: query projection (and rotation) into `qc`,
    * blocked attention into `oc`, then `gated = gate·o` (with W_o; without it `gated` is
-   * unused) and the output `y` (`(rows, d)`, overwritten).
+   * unused) and the output `y` (`(rows, d)`, overwritten). `q (rows, H·D)` is scratch.
    * `keysT`: the keys also transposed (a KV cache), read by the scores; null otherwise.
    */
   forwardHeads(
@@ -99,6 +99,7 @@ export class AttentionCore {
     keys: Float32Array,
     keysT: TransposedKeys | null,
     values: Float32Array,
+    q: Float32Array,
     qc: Float32Array,
     oc: Float32Array,
     gated: Float32Array,
@@ -110,20 +111,29 @@ export class AttentionCore {
     const n = routing.rows;
     if (n === 1) this.projectOneRow(x, routing, qc);
     let base = 0;
+    let runEnd = 0;
     for (let h = 0; h < H; h++) {
       const rows = routing.activeRows[h];
       const count = rows.length;
       stashes[h].blockCount = 0;
       if (count === 0) continue;
       const at = base * D;
-      if (n === 1) {
+      if (n === 1 || h < runEnd) {
         // Projected above, with the head's neighbours.
       } else if (count === n) {
-        // Every row (ascending rows are then 0 … n−1): the compact rows are the rows, and
-        // one 16-wide product writes them. Its 2×16 tiles read x in place, which beat one
-        // product over a run of such heads' columns and a gather per head by 5–8 % (8
-        // heads) and 5–27 % (2); each element is summed over d in order either way.
-        kernels.matmul(qc.subarray(at), x, params.wq.subarray(h * D), n, d, D, false, d, hd, D);
+        // Every row (ascending rows are then 0 … n−1): the compact rows are the rows. A
+        // run of such heads is one product over their columns of W_q (a 16-wide product
+        // runs at half the speed of a wide one), whose columns then move to their compact
+        // rows; each element is still summed over d in order: same bits.
+        runEnd = this.allRowsRun(routing, h);
+        const width = (runEnd - h) * D;
+        if (runEnd - h === 1) kernels.matmul(qc.subarray(at), x, params.wq.subarray(h * D), n, d, D, false, d, hd, D);
+        else {
+          kernels.matmul(q.subarray(h * D), x, params.wq.subarray(h * D), n, d, width, false, d, hd, hd);
+          // Row r of head g's columns is row r·H of `q` seen as (rows·H, D) from column g·D.
+          const every = this.everyHeadRow(n);
+          for (let g = h; g < runEnd; g++) kernels.gatherRows(qc.subarray((base + (g - h) * n) * D), q.subarray(g * D), every, n, D);
+        }
       } else {
         this.projectRoutedHead(x, rows, h, qc, base);
       }

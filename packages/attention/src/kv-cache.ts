@@ -40,9 +40,10 @@ export class AttentionCache {
   private filled = 0;
   private chunkRows = 0;
   /**
-   * `(B·n, H·D)` per-append gated outputs, compact queries and head outputs (see
-   * core.ts); `(B·n, d)` output.
+   * `(B·n, H·D)` per-append query scratch and gated outputs, compact queries and head
+   * outputs (see core.ts); `(B·n, d)` output.
    */
+  private q: Float32Array = new Float32Array(0);
   private qc: Float32Array = new Float32Array(0);
   private o: Float32Array = new Float32Array(0);
   private gated: Float32Array = new Float32Array(0);
@@ -95,6 +96,7 @@ export class AttentionCache {
       const hd = core.H * core.D;
       const w = core.workspace;
       this.chunkRows = rows;
+      this.q = w.ensure(this.q, rows * hd);
       this.qc = w.ensure(this.qc, rows * hd);
       this.o = w.ensure(this.o, rows * hd);
       this.gated = w.ensure(this.gated, core.config.outputProjection ? rows * hd : 0);
@@ -107,7 +109,7 @@ export class AttentionCache {
       toColumns(this.keysT.data, this.keysT.ld, this.keys, row, n, kv);
     }
     const layout = { rowsPerSeq: n, startPos: this.filled, kvRowsPerSeq: this.capacity };
-    core.forwardHeads(x, routing, layout, this.window, this.keys, this.keysT, this.values, this.qc, this.o, this.gated, this.y, this.stashes);
+    core.forwardHeads(x, routing, layout, this.window, this.keys, this.keysT, this.values, this.q, this.qc, this.o, this.gated, this.y, this.stashes);
     this.filled += n;
     return this.y;
   }
@@ -120,7 +122,7 @@ export class AttentionCache {
   /** Returns the cache's buffers to the layer's workspace; the cache is unusable afterwards. */
   free(): void {
     const w = this.core.workspace;
-    for (const buffer of [this.keys, this.values, this.keysT.data, this.qc, this.o, this.gated, this.y]) w.release(buffer);
+    for (const buffer of [this.keys, this.values, this.keysT.data, this.q, this.qc, this.o, this.gated, this.y]) w.release(buffer);
     for (const stash of this.stashes) releaseStash(stash, w);
     this.filled = this.capacity;
   }
