@@ -25,8 +25,12 @@ const BLOCK: i32 = 5;
  */
 const PANEL16_MAX: i32 = 96;
 
-/** Inner-dimension panel of {@link gemm}: 256 rows of a 256-wide B take 256 KiB of L2. */
-const K_PANEL: i32 = 256;
+/**
+ * Inner-dimension panel of {@link gemm}: 512 rows of a 256-wide B take 512 KiB of L2.
+ * Against 256: 4 % faster on `(8192, 512)·(512, 128)`, even on the weight gradients
+ * (k = 8192), and a T = 512 training step 0.7 % faster; the bits do not depend on it.
+ */
+const K_PANEL: i32 = 512;
 
 /** Scratch bytes {@link gemm} needs: one packed A block and a dummy 8-float output tile. */
 export function gemmScratchBytes(k: i32): usize {

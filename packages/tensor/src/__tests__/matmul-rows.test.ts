@@ -47,7 +47,7 @@ describe.each(availableBackends().map((b) => [b.label, b] as const))('%s backend
     // n = 16: the narrow path reads the listed rows of A in place (7 rows: a full block and a partial one).
     [13, 40, 16],
     // Three strips of 16 columns, k spanning two k-panels: the same in-place path.
-    [13, 300, 48],
+    [13, 600, 48],
   ];
 
   describe.each(CASES)('R=%i k=%i n=%i', (R, k, n) => {

@@ -44,10 +44,10 @@ const SIZES: [number, number, number][] = [
   [4, 8, 4],
   [13, 17, 19],
   [33, 65, 47],
-  // Narrow (n ≤ 16): Aᵀ·B reads its full blocks in place; k = 300 spans two k-panels.
-  [12, 300, 16],
+  // Narrow (n ≤ 16): Aᵀ·B reads its full blocks in place; k = 600 spans two k-panels.
+  [12, 600, 16],
   // 16 to 96 columns in strips of 16: pairs of A rows are read in place (7 rows: a lone last row).
-  [7, 300, 48],
+  [7, 600, 48],
   [6, 20, 96],
 ];
 
@@ -90,7 +90,7 @@ describe.each(availableBackends().map((b) => [b.label, b] as const))('%s backend
       expect(Array.from(out)).toEqual(new Array(12).fill(5));
     });
 
-    it.each([false, true])('runs a long inner dimension (k = 600, several k-panels) like float64 (accumulate %s)', (accumulate) => {
+    it.each([false, true])('runs a long inner dimension (k = 600, two k-panels) like float64 (accumulate %s)', (accumulate) => {
       const [m, k, n] = [13, 600, 19];
       const sh = storedShapes(layout, m, k, n);
       const a = seededValues(21, sh.a[0] * sh.a[1]);
