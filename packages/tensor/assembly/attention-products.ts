@@ -1,4 +1,5 @@
 import { gemm } from './gemm';
+import { tile2x16 } from './gemm-tiles';
 import { madd } from './math';
 
 // The A·Bᵀ products of the fused attention kernels at head width 16: the scores
@@ -176,27 +177,6 @@ export function productNT16(c: usize, cRow: usize, a: usize, strips: usize, m: i
 }
 
 /**
- * Two rows of `C(·, 16) (+)= A·B`, `A(r, p)` at `a_r + p·aStep` (read in place), all 16
- * columns in one pass: eight accumulators, each a chain over p in order from 0 or C.
- */
-function rows2x16(c0: usize, c1: usize, a0: usize, a1: usize, aStep: usize, b: usize, bRow: usize, k: i32, accumulate: bool): void {
-  let x00 = f32x4.splat(0), x01 = x00, x02 = x00, x03 = x00;
-  let x10 = x00, x11 = x00, x12 = x00, x13 = x00;
-  if (accumulate) {
-    x00 = v128.load(c0); x01 = v128.load(c0, 16); x02 = v128.load(c0, 32); x03 = v128.load(c0, 48);
-    x10 = v128.load(c1); x11 = v128.load(c1, 16); x12 = v128.load(c1, 32); x13 = v128.load(c1, 48);
-  }
-  for (let p = 0; p < k; p++, a0 += aStep, a1 += aStep, b += bRow) {
-    const b0 = v128.load(b), b1 = v128.load(b, 16), b2 = v128.load(b, 32), b3 = v128.load(b, 48);
-    const s0 = v128.load32_splat(a0), s1 = v128.load32_splat(a1);
-    x00 = madd(s0, b0, x00); x01 = madd(s0, b1, x01); x02 = madd(s0, b2, x02); x03 = madd(s0, b3, x03);
-    x10 = madd(s1, b0, x10); x11 = madd(s1, b1, x11); x12 = madd(s1, b2, x12); x13 = madd(s1, b3, x13);
-  }
-  v128.store(c0, x00); v128.store(c0, x01, 16); v128.store(c0, x02, 32); v128.store(c0, x03, 48);
-  v128.store(c1, x10); v128.store(c1, x11, 16); v128.store(c1, x12, 32); v128.store(c1, x13, 48);
-}
-
-/**
  * `C(m, 16) (+)= A(m, k)·B(k, 16)` with `A(r, p)` at `a + r·aRow + p·aStep` (row-major A,
  * or Aᵀ·B with `aRow` 4) and B, C row-major (rows `bRow`, `cRow` bytes apart): gemm on
  * the whole five-row blocks, then the last one to four rows two at a time, where gemm
@@ -213,6 +193,6 @@ export function product16(
   for (; i < m; i += 2) {
     const c0 = c + <usize>i * cRow, a0 = a + <usize>i * aRow;
     const two = i + 1 < m;
-    rows2x16(c0, two ? c0 + cRow : tmp + 160, a0, two ? a0 + aRow : a0, aStep, b, bRow, k, accumulate);
+    tile2x16(c0, two ? c0 + cRow : tmp + 160, a0, two ? a0 + aRow : a0, aStep, b, bRow, k, accumulate);
   }
 }

@@ -64,7 +64,8 @@ export function tile5x8(
  * Accumulates a 2×16 tile whose two A rows are read in place (`a0`, `a1`, elements
  * `aStep` bytes apart): a gathered product 16 columns wide (one head's queries) packs
  * its rows for only two 5×8 tiles each, and that packing cost a fifth of the product.
- * Each element's chain of multiply-adds over p is the 5×8 tile's, so the bits are too.
+ * The attention products use it for their last rows too. Each element's chain of
+ * multiply-adds over p is the 5×8 tile's, so the bits are too.
  */
 export function tile2x16(
   c0: usize, c1: usize, a0: usize, a1: usize, aStep: usize, b: usize, bStep: usize, k: i32, accumulate: bool,
