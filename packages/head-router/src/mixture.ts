@@ -2,10 +2,10 @@
  * The Mixture-of-Heads router of one layer (SPEC §4): forward, backward and the buffers
  * they keep from call to call. {@link HeadRouter} is its public face.
  *
- * A layer's routing is three calls: the stacked product of the logits
- * ({@link RouterProjection}), one `headRouteForward` kernel for the softmaxes, the top-k
- * selection and the gates of every row, and the row lists of the selected heads; the
- * backward likewise. A decode step routes one row per layer and a prefill a few dozen,
+ * A layer's routing is one kernel call, `headRouteProjectForward`: the stacked product
+ * of the logits (weights and buffer from {@link RouterProjection}), the softmaxes, the
+ * top-k selection and the gates of every row; then the row lists of the selected heads.
+ * The backward is the route kernel's backward and the projection's products. A decode step routes one row per layer and a prefill a few dozen,
  * and at those sizes fixed costs outweigh arithmetic. So the buffers, their views, the
  * row lists and the routing record are cut once per row count and reused while it
  * repeats; a row list that did not move is kept, and a head chosen by every row (any
@@ -125,10 +125,11 @@ export class MixtureRouter {
     this.x = input;
     this.rowsRouted = rows;
     this.balance = Number.NaN;
-    const logitsT = this.projection.forward(input, this.params, rows);
+    const logitsT = this.projection.logits(rows);
     if (rows > 0) {
       const { s, r, alpha, indices, base, routing } = views;
-      this.kernels.headRouteForward(routing.gates, base, s, r, alpha, indices, logitsT, this.selection.gating, rows, hs, hr, k);
+      const w = this.projection.weights(this.params);
+      this.kernels.headRouteProjectForward(routing.gates, base, s, r, alpha, indices, logitsT, input, w, this.selection.gating, rows, d, hs, hr, k);
     }
     const routed = expertRows(views.indices, rows, hr, k, this.routedRows, this.lists, this.every);
     for (let j = 0; j < hr; j++) this.activeRows[hs + j] = routed[j];

@@ -14,8 +14,10 @@
  * The backward works on `(N, E′)` logit gradients, E′ = E padded with zero columns to a
  * multiple of 4 so that its tiles are vector-wide.
  *
- * The softmaxes, the selection and the gates are `Kernels.headRouteForward` and its
- * backward, which read `logitsT` and write `dLogits` in these layouts.
+ * The forward's product runs inside `Kernels.headRouteProjectForward`, with the
+ * softmaxes, the selection and the gates, in one call (this class supplies the stacked
+ * weights and the `logitsT` buffer); the backward's `Kernels.headRouteBackward` writes
+ * `dLogits` in the layout above.
  *
  * Shapes: N rows, d model width; `w (E, d)` rows `[W_s; W_r; W_h]`; `logitsT (E, N)`;
  * `dLogits (N, E′)`; `dW (E, d)`.
@@ -64,7 +66,7 @@ export class RouterProjection {
    * model re-takes them after its memory grows) and checked by length: a detached view
    * has length 0.
    */
-  private stacked(params: RouterParams): Float32Array {
+  weights(params: RouterParams): Float32Array {
     const { sharedHeads: hs, routedHeads: hr, modelDim: d } = this;
     const { ws, wr, wh } = params;
     if (ws.length !== hs * d || wr.length !== hr * d || wh.length !== 2 * d) checkRouterParams(params, 'params', hs, hr, d);
@@ -90,14 +92,12 @@ export class RouterProjection {
   }
 
   /**
-   * The logits of `x (rows, d)`, transposed: `(E, rows)` (the projection's buffer, valid
-   * until the next call), whose softmaxes `Kernels.headRouteForward` takes.
+   * The `(E, rows)` buffer of the transposed logits (valid until the next call), which
+   * `Kernels.headRouteProjectForward` fills with `w·xᵀ` for the weights of
+   * {@link RouterProjection.weights} and routes in the same call.
    */
-  forward(x: Float32Array, params: RouterParams, rows: number): Float32Array {
-    const { kernels, modelDim: d, scores: E } = this;
-    const w = this.stacked(params);
-    this.logitsT = this.workspace.grow(this.logitsT, E * rows);
-    if (rows > 0) kernels.matmulNT(this.logitsT, w, x, E, d, rows);
+  logits(rows: number): Float32Array {
+    this.logitsT = this.workspace.grow(this.logitsT, this.scores * rows);
     return this.logitsT;
   }
 

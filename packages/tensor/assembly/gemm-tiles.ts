@@ -177,3 +177,96 @@ export function rowTimesMatrix(c: usize, a: usize, aStep: usize, b: usize, bStep
     store<f32>(cj, x);
   }
 }
+
+/**
+ * Four `madd` steps, columns `o/4 … o/4 + 3` of rows `a0 … a3` (read as four vectors and
+ * transposed in registers: one row per lane) times `b(p) … b(p+3)`, in the order of p.
+ */
+// @ts-ignore: decorator
+@inline function madd4x4(acc: v128, a0: usize, a1: usize, a2: usize, a3: usize, o: usize, b: usize, bStep: usize): v128 {
+  const r0 = v128.load(a0 + o), r1 = v128.load(a1 + o), r2 = v128.load(a2 + o), r3 = v128.load(a3 + o);
+  const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+  const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7), t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+  acc = madd(v128.shuffle<f32>(t0, t1, 0, 1, 4, 5), v128.load32_splat(b), acc);
+  acc = madd(v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), v128.load32_splat(b + bStep), acc);
+  acc = madd(v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), v128.load32_splat(b + 2 * bStep), acc);
+  return madd(v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), v128.load32_splat(b + 3 * bStep), acc);
+}
+
+/** Column `o/4` of rows `a0 … a3` as one vector. */
+// @ts-ignore: decorator
+@inline function column4(a0: usize, a1: usize, a2: usize, a3: usize, o: usize): v128 {
+  return v128.load32_lane(a3 + o, v128.load32_lane(a2 + o, v128.load32_lane(a1 + o, v128.load32_zero(a0 + o), 1), 2), 3);
+}
+
+/** Row `min(i, m − 1)` of A: the rows past the last of a group repeat it (computed, never stored). */
+// @ts-ignore: decorator
+@inline function clampedRow(a: usize, aRow: usize, i: i32, m: i32): usize {
+  return a + <usize>min(i, m - 1) * aRow;
+}
+
+/** `c` of `n` (at most 4) consecutive output rows as the lanes of a vector, 0 past them. */
+// @ts-ignore: decorator
+@inline function loadLanes(c: usize, cRow: usize, n: i32): v128 {
+  let x = f32x4.splat(0);
+  if (n > 0) x = f32x4.replace_lane(x, 0, load<f32>(c));
+  if (n > 1) x = f32x4.replace_lane(x, 1, load<f32>(c + cRow));
+  if (n > 2) x = f32x4.replace_lane(x, 2, load<f32>(c + 2 * cRow));
+  if (n > 3) x = f32x4.replace_lane(x, 3, load<f32>(c + 3 * cRow));
+  return x;
+}
+
+/** Stores the first `n` (at most 4) lanes of `x` to consecutive output rows. */
+// @ts-ignore: decorator
+@inline function storeLanes(c: usize, cRow: usize, n: i32, x: v128): void {
+  if (n > 0) store<f32>(c, f32x4.extract_lane(x, 0));
+  if (n > 1) store<f32>(c + cRow, f32x4.extract_lane(x, 1));
+  if (n > 2) store<f32>(c + 2 * cRow, f32x4.extract_lane(x, 2));
+  if (n > 3) store<f32>(c + 3 * cRow, f32x4.extract_lane(x, 3));
+}
+
+/**
+ * `c[i] (+)= Σ_p a[i, p] · b(p)` for `m` rows of A (`aRow` bytes apart, each contiguous)
+ * and one column of B (`b(p)` at `b + p·bStep`): a product with a single column (a
+ * router's logits for one token), where packing A into blocks for five-row tiles of one
+ * column costs several times the arithmetic. Four rows share a vector, one per lane,
+ * read in place and transposed in registers; twelve rows run at once so that their
+ * chains overlap. Each lane is the chain `madd` from C over p in order, as in every
+ * tile: the same bits.
+ */
+export function rowsTimesColumn(c: usize, cRow: usize, a: usize, aRow: usize, b: usize, bStep: usize, m: i32, k: i32, accumulate: bool): void {
+  for (let i0 = 0; i0 < m; i0 += 12) {
+    const a0 = clampedRow(a, aRow, i0, m), a1 = clampedRow(a, aRow, i0 + 1, m);
+    const a2 = clampedRow(a, aRow, i0 + 2, m), a3 = clampedRow(a, aRow, i0 + 3, m);
+    const a4 = clampedRow(a, aRow, i0 + 4, m), a5 = clampedRow(a, aRow, i0 + 5, m);
+    const a6 = clampedRow(a, aRow, i0 + 6, m), a7 = clampedRow(a, aRow, i0 + 7, m);
+    const a8 = clampedRow(a, aRow, i0 + 8, m), a9 = clampedRow(a, aRow, i0 + 9, m);
+    const a10 = clampedRow(a, aRow, i0 + 10, m), a11 = clampedRow(a, aRow, i0 + 11, m);
+    const h = min(12, m - i0);
+    const c0 = c + <usize>i0 * cRow, c4 = c0 + 4 * cRow, c8 = c0 + 8 * cRow;
+    let x0 = f32x4.splat(0), x1 = x0, x2 = x0;
+    if (accumulate) {
+      x0 = loadLanes(c0, cRow, h);
+      x1 = loadLanes(c4, cRow, h - 4);
+      x2 = loadLanes(c8, cRow, h - 8);
+    }
+    let p = 0;
+    let bp = b;
+    for (; p + 4 <= k; p += 4, bp += 4 * bStep) {
+      const o = <usize>p << 2;
+      x0 = madd4x4(x0, a0, a1, a2, a3, o, bp, bStep);
+      x1 = madd4x4(x1, a4, a5, a6, a7, o, bp, bStep);
+      x2 = madd4x4(x2, a8, a9, a10, a11, o, bp, bStep);
+    }
+    for (; p < k; p++, bp += bStep) {
+      const o = <usize>p << 2;
+      const s = v128.load32_splat(bp);
+      x0 = madd(column4(a0, a1, a2, a3, o), s, x0);
+      x1 = madd(column4(a4, a5, a6, a7, o), s, x1);
+      x2 = madd(column4(a8, a9, a10, a11, o), s, x2);
+    }
+    storeLanes(c0, cRow, h, x0);
+    storeLanes(c4, cRow, h - 4, x1);
+    storeLanes(c8, cRow, h - 8, x2);
+  }
+}

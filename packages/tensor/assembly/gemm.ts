@@ -4,7 +4,7 @@
 // All pointers are byte offsets into the module's (imported) memory; sizes are element
 // counts; strides passed here are already in bytes.
 
-import { rowTimesMatrix, tile2x16, tile5x1, tile5x4, tile5x8 } from './gemm-tiles';
+import { rowsTimesColumn, rowTimesMatrix, tile2x16, tile5x1, tile5x4, tile5x8 } from './gemm-tiles';
 
 /** Row `i` of the product: itself, or `rows[i]` when an index list is given. */
 // @ts-ignore: decorator
@@ -134,6 +134,10 @@ function gemmPanel(
   c: usize, a: usize, b: usize, rows: usize, cRows: usize, m: i32, k: i32, n: i32,
   aRow: usize, aStep: usize, bStep: usize, cRow: usize, accumulate: bool, scratch: usize,
 ): void {
+  if (n == 1 && aStep == 4 && rows == 0 && cRows == 0) {
+    rowsTimesColumn(c, cRow, a, aRow, b, bStep, m, k, accumulate);
+    return;
+  }
   if ((n & 15) == 0 && n <= PANEL16_MAX && aStep == 4) {
     panel16(c, a, b, rows, cRows, m, k, n, aRow, bStep, cRow, accumulate);
     return;

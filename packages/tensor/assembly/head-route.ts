@@ -13,6 +13,7 @@
 // `logitsT (E, N)`: rows s, r, α; `gates`, `dGates (N, H)`; `s (N, hs)`; `r`, `base
 // (N, hr)`; `alpha (N, 2)`; `indices (N, k)`; `balance (hr)` float64; `dLogits (N, ld)`.
 
+import { matmulNT, matmulNTScratchBytes } from './matmul';
 import { topK } from './reductions';
 import { softmaxBackward, softmaxForward, softmaxLanes } from './softmax';
 
@@ -225,6 +226,27 @@ export function headRouteForward(
     for (let i = 0; i < hs; i++) setF32(gr, i, <f32>(shared * <f64>f32At(sr, i)));
     for (let j = 0; j < hr; j++) setF32(gr, hs + j, <f32>(routed * <f64>f32At(br, j)));
   }
+}
+
+/** Scratch bytes of {@link headRouteProjectForward}: the product's, then the routing's. */
+export function headRouteProjectScratchBytes(modelDim: i32, rows: i32, shared: i32, routed: i32, k: i32): usize {
+  return ((matmulNTScratchBytes(modelDim, rows) + 15) & ~15) + <usize>headRouteScratchBytes(shared, routed, k);
+}
+
+/**
+ * {@link headRouteForward} of the logits of `x (N, d)`: `logitsT = w·xᵀ` first (the
+ * stacked weights `w (E, d)`), by {@link matmulNT} itself, so with its bits. One call
+ * where a router took two: a decode step routes one row per layer, and there the calls'
+ * fixed costs outweigh the arithmetic.
+ */
+export function headRouteProjectForward(
+  gates: usize, base: usize, s: usize, r: usize, alpha: usize, indices: usize, logitsT: usize, x: usize, w: usize,
+  scratch: usize, gating: i32, rows: i32, d: i32, hs: i32, hr: i32, k: i32,
+): void {
+  const E = hs + hr + 2;
+  matmulNT(logitsT, w, x, E, d, rows, false, d, d, rows, scratch);
+  const routeScratch = (scratch + matmulNTScratchBytes(d, rows) + 15) & ~15;
+  headRouteForward(gates, base, s, r, alpha, indices, logitsT, routeScratch, gating, rows, hs, hr, k);
 }
 
 /**

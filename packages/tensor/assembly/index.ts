@@ -16,7 +16,9 @@ export {
   attentionBackwardScratchBytes, attentionBlocksBackward, attentionBlocksForward, attentionForwardScratchBytes,
 } from './attention';
 export { headGateBackward, headGateForward } from './head-gates';
-export { headRouteBackward, headRouteForward, headRouteScratchBytes } from './head-route';
+export {
+  headRouteBackward, headRouteForward, headRouteProjectForward, headRouteProjectScratchBytes, headRouteScratchBytes,
+} from './head-route';
 export {
   reluBackward, reluForward, sigmoidBackward, sigmoidForward, siluBackward, siluForward, swigluBackward, swigluForward,
 } from './activations';

@@ -1,10 +1,11 @@
 /**
- * Spec for the head-router kernels (`headRouteForward`/`Backward`): softmaxes, top-k
+ * Spec for the head-router kernels (`headRouteForward`/`Backward`, and
+ * `headRouteProjectForward`, which computes the logits first): softmaxes, top-k
  * selection and gates of every row from the transposed logits, and the logits' gradient.
  *
  * Shapes: N rows, hs shared and hr routed heads, H = hs + hr, E = H + 2, k selected.
  * `logitsT (E, N)`; `s (N, hs)`; `r`, `base (N, hr)`; `alpha (N, 2)`; `indices (N, k)`;
- * `gates`, `dGates (N, H)`; `balance (hr)`; `dLogits (N, ld)`.
+ * `gates`, `dGates (N, H)`; `balance (hr)`; `dLogits (N, ld)`; `x (N, d)`; `w (E, d)`.
  */
 import { describe, expect, it } from 'vitest';
 import { dot, expectClose, FLOAT32_GRADCHECK, gradcheck, seededValues } from '@moh/test-utils';
@@ -46,8 +47,9 @@ interface Routed {
   indices: Int32Array;
 }
 
-function forward(be: Kernels, logitsT: Float32Array, gating: HeadGating, { rows, hs, hr, k }: Shape): Routed {
-  const o: Routed = {
+/** Output buffers of one forward, filled with values no forward leaves. */
+function outputs({ rows, hs, hr, k }: Shape): Routed {
+  return {
     gates: new Float32Array(rows * (hs + hr)).fill(9),
     base: new Float32Array(rows * hr).fill(9),
     s: new Float32Array(rows * hs),
@@ -55,6 +57,11 @@ function forward(be: Kernels, logitsT: Float32Array, gating: HeadGating, { rows,
     alpha: new Float32Array(rows * 2),
     indices: new Int32Array(rows * k).fill(-1),
   };
+}
+
+function forward(be: Kernels, logitsT: Float32Array, gating: HeadGating, shape: Shape): Routed {
+  const o = outputs(shape);
+  const { rows, hs, hr, k } = shape;
   be.headRouteForward(o.gates, o.base, o.s, o.r, o.alpha, o.indices, logitsT, gating, rows, hs, hr, k);
   return o;
 }
@@ -116,6 +123,24 @@ describe.each(availableBackends().map((b) => [b.label, b] as const))('head route
         }
       });
     }
+
+    it(`projected forward has the bits of the backend's matmulNT and forward (${tag})`, () => {
+      const d = 37; // an odd width: the one-row product's tail
+      const x = seededValues(50 + rows, rows * d);
+      const w = seededValues(60 + rows, E * d, 0.5);
+      const wantLogitsT = new Float32Array(E * rows);
+      be.matmulNT(wantLogitsT, w, x, E, d, rows);
+      for (const gating of GATINGS) {
+        const want = forward(be, wantLogitsT, gating, shape);
+        const got = outputs(shape);
+        const gotLogitsT = new Float32Array(E * rows).fill(9);
+        be.headRouteProjectForward(got.gates, got.base, got.s, got.r, got.alpha, got.indices, gotLogitsT, x, w, gating, rows, d, hs, hr, k);
+        expect(Array.from(gotLogitsT), 'logitsT').toEqual(Array.from(wantLogitsT));
+        for (const key of ['gates', 'base', 's', 'r', 'alpha', 'indices'] as const) {
+          expect(Array.from(got[key]), `${gating} ${key}`).toEqual(Array.from(want[key]));
+        }
+      }
+    });
 
     it(`forward's probabilities sum to 1 and the selection is the k largest (${tag})`, () => {
       const { s, r, alpha, indices, gates } = forward(be, logitsT, 'scaled', shape);
@@ -203,5 +228,12 @@ describe.each(availableBackends().map((b) => [b.label, b] as const))('head route
     expect(() => back(new Int32Array([0, 3, 1, 2]), 6)).toThrow(/outside/);
     expect(() => back(o.indices, 5)).toThrow(/stride/);
     expect(() => back(o.indices, 6, 'sharp' as HeadGating)).toThrow(/gating/);
+    const d = 4; // E = 6
+    const project = (x: Float32Array, w: Float32Array, lt = new Float32Array(6 * 2)) =>
+      be.headRouteProjectForward(o.gates, o.base, o.s, o.r, o.alpha, o.indices, lt, x, w, 'scaled', 2, d, 1, 3, 2);
+    expect(() => project(new Float32Array(2 * d), new Float32Array(6 * d))).not.toThrow();
+    expect(() => project(new Float32Array(2 * d - 1), new Float32Array(6 * d))).toThrow(/x has/);
+    expect(() => project(new Float32Array(2 * d), new Float32Array(6 * d - 1))).toThrow(/w has/);
+    expect(() => project(new Float32Array(2 * d), new Float32Array(6 * d), new Float32Array(11))).toThrow(/logitsT/);
   });
 });

@@ -49,6 +49,9 @@ const SIZES: [number, number, number][] = [
   // 16 to 96 columns in strips of 16: pairs of A rows are read in place (7 rows: a lone last row).
   [7, 600, 48],
   [6, 20, 96],
+  // One column (a router's logits for one token): rows read in place, twelve at a time (13: a partial group).
+  [10, 128, 1],
+  [13, 17, 1],
 ];
 
 describe.each(availableBackends().map((b) => [b.label, b] as const))('%s backend: dense matmul', (_name, be) => {
@@ -128,6 +131,28 @@ describe.each(availableBackends().map((b) => [b.label, b] as const))('%s backend
         run(be, layout, row, ai, b, 1, k, n, accumulate, lda, ldb, n);
         for (let j = 0; j < n; j++) {
           if (!Object.is(row[j], all[i * n + j])) throw new Error(`${layout} row ${i} column ${j}: ${row[j]} alone, ${all[i * n + j]} among others`);
+        }
+      }
+    });
+
+    // A one-token router product is a single column of what a batch computes: each
+    // element must be the same chain over k whichever path the column count picks.
+    it.each([false, true])('gives every output column the same bits alone as among others (accumulate %s)', (accumulate) => {
+      const [m, k, n] = [13, 17, 19];
+      const sh = storedShapes(layout, m, k, n);
+      const a = seededValues(41, sh.a[0] * sh.a[1]);
+      const b = seededValues(42, sh.b[0] * sh.b[1]);
+      const c0 = seededValues(43, m * n);
+      const { lda, ldb } = contiguous(layout, m, k, n);
+      const all = c0.slice();
+      run(be, layout, all, a, b, m, k, n, accumulate, lda, ldb, n);
+      for (let j = 0; j < n; j++) {
+        // Column j alone, written into a strided output: B's column j, or (NT) its row j.
+        const col = c0.slice();
+        run(be, layout, col.subarray(j), a, layout === 'NT' ? b.subarray(j * ldb) : b.subarray(j), m, k, 1, accumulate, lda, ldb, n);
+        for (let i = 0; i < m * n; i++) {
+          const want = i % n === j ? all[i] : c0[i];
+          if (!Object.is(col[i], want)) throw new Error(`${layout} column ${j}, element ${i}: ${col[i]} alone, ${want} expected`);
         }
       }
     });

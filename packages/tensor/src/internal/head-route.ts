@@ -47,6 +47,20 @@ export function checkHeadRouteForward(
   return code;
 }
 
+/** The checks of `Kernels.headRouteProjectForward`; returns the gating's code. */
+export function checkHeadRouteProjectForward(
+  gates: Float32Array, base: Float32Array, s: Float32Array, r: Float32Array, alpha: Float32Array, indices: Int32Array,
+  logitsT: Float32Array, x: Float32Array, w: Float32Array, gating: HeadGating, rows: number, d: number, hs: number, hr: number,
+  k: number,
+): number {
+  const code = checkHeadRouteForward(gates, base, s, r, alpha, indices, logitsT, gating, rows, hs, hr, k);
+  checkSizes(d);
+  const E = hs + hr + 2;
+  if (x.length < rows * d) throw new RangeError(`x has ${x.length} elements where rows·d = ${rows * d} are needed.`);
+  if (w.length < E * d) throw new RangeError(`w has ${w.length} elements where E·d = ${E * d} are needed.`);
+  return code;
+}
+
 /**
  * The checks of `Kernels.headRouteBackward`, including that every selected head lies in
  * `[0, hr)`: the backward reads the selection as indices. Returns the gating's code.

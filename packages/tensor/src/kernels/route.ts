@@ -7,7 +7,8 @@
  * E = H + 2 logits per row, k routed heads selected per row.
  * `logitsT (E, N)`: the logits transposed, rows `x·W_sᵀ` (hs), `x·W_rᵀ` (hr), `x·W_hᵀ`
  * (2); `s (N, hs)`; `r`, `base (N, hr)`; `alpha (N, 2)`; `indices (N, k)`;
- * `gates`, `dGates (N, H)`; `balance (hr)`; `dLogits (N, ld)`, `ld ≥ E`.
+ * `gates`, `dGates (N, H)`; `balance (hr)`; `dLogits (N, ld)`, `ld ≥ E`; `x (N, d)`;
+ * `w (E, d)`.
  *
  * @packageDocumentation
  */
@@ -47,6 +48,30 @@ export interface RouteKernels {
     logitsT: Float32Array,
     gating: HeadGating,
     rows: number,
+    sharedHeads: number,
+    routedHeads: number,
+    k: number,
+  ): void;
+  /**
+   * {@link RouteKernels.headRouteForward} of the logits of `x (N, d)`: first overwrites
+   * `logitsT (E, N)` with `w·xᵀ` for the stacked router weights `w (E, d)` (rows `W_s`,
+   * `W_r`, `W_h`), with the bits of `matmulNT(logitsT, w, x, E, d, N)`, then routes
+   * them. One call where a router made two: a decode step routes a single row per layer,
+   * and there a call's fixed cost outweighs its arithmetic.
+   */
+  headRouteProjectForward(
+    gates: Float32Array,
+    base: Float32Array,
+    s: Float32Array,
+    r: Float32Array,
+    alpha: Float32Array,
+    indices: Int32Array,
+    logitsT: Float32Array,
+    x: Float32Array,
+    w: Float32Array,
+    gating: HeadGating,
+    rows: number,
+    modelDim: number,
     sharedHeads: number,
     routedHeads: number,
     k: number,

@@ -1,15 +1,16 @@
 /**
  * The head-router kernels of the fast backend: the shared argument checks, then one call
- * into assembly/head-route.ts for every row of a layer.
+ * into assembly/head-route.ts for every row of a layer (with the router's product, for
+ * `headRouteProjectForward`).
  *
  * @internal
  */
 import type { Kernels } from '../../kernels.js';
-import { checkHeadRouteBackward, checkHeadRouteForward } from '../head-route.js';
+import { checkHeadRouteBackward, checkHeadRouteForward, checkHeadRouteProjectForward } from '../head-route.js';
 import type { CallFrame } from './frame.js';
 import type { WasmExports } from './wasm-exports.js';
 
-type RouteKernels = Pick<Kernels, 'headRouteForward' | 'headRouteBackward'>;
+type RouteKernels = Pick<Kernels, 'headRouteForward' | 'headRouteProjectForward' | 'headRouteBackward'>;
 
 /** Builds the head-router kernels over one module instance and call frame. */
 export function routeKernels(wasm: WasmExports, frame: CallFrame): RouteKernels {
@@ -30,6 +31,31 @@ export function routeKernels(wasm: WasmExports, frame: CallFrame): RouteKernels 
         wasm.headRouteForward(
           frame.pointer(pg), frame.pointer(pb), frame.pointer(ps), frame.pointer(pr), frame.pointer(pa), frame.pointer(pi),
           frame.pointer(pl), frame.pointer(scratch), code, rows, hs, hr, k,
+        );
+      } finally {
+        frame.end();
+      }
+    },
+
+    headRouteProjectForward(gates, base, s, r, alpha, indices, logitsT, x, w, gating, rows, d, hs, hr, k) {
+      const code = checkHeadRouteProjectForward(gates, base, s, r, alpha, indices, logitsT, x, w, gating, rows, d, hs, hr, k);
+      if (rows === 0) return;
+      const E = hs + hr + 2;
+      const pg = frame.output(gates, rows * (hs + hr));
+      const pb = frame.output(base, rows * hr);
+      const ps = frame.output(s, rows * hs);
+      const pr = frame.output(r, rows * hr);
+      const pa = frame.output(alpha, rows * 2);
+      const pi = frame.output(indices, rows * k);
+      const pl = frame.output(logitsT, E * rows);
+      const px = frame.input(x, rows * d);
+      const pw = frame.input(w, E * d);
+      const scratch = frame.scratch(wasm.headRouteProjectScratchBytes(d, rows, hs, hr, k));
+      frame.begin();
+      try {
+        wasm.headRouteProjectForward(
+          frame.pointer(pg), frame.pointer(pb), frame.pointer(ps), frame.pointer(pr), frame.pointer(pa), frame.pointer(pi),
+          frame.pointer(pl), frame.pointer(px), frame.pointer(pw), frame.pointer(scratch), code, rows, d, hs, hr, k,
         );
       } finally {
         frame.end();

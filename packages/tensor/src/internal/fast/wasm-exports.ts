@@ -52,6 +52,11 @@ export interface WasmExports extends WasmRowExports {
     gates: Ptr, base: Ptr, s: Ptr, r: Ptr, alpha: Ptr, indices: Ptr, logitsT: Ptr, scratch: Ptr,
     gating: number, rows: number, sharedHeads: number, routedHeads: number, k: number,
   ): void;
+  headRouteProjectScratchBytes(modelDim: number, rows: number, shared: number, routed: number, k: number): number;
+  headRouteProjectForward(
+    gates: Ptr, base: Ptr, s: Ptr, r: Ptr, alpha: Ptr, indices: Ptr, logitsT: Ptr, x: Ptr, w: Ptr, scratch: Ptr,
+    gating: number, rows: number, modelDim: number, sharedHeads: number, routedHeads: number, k: number,
+  ): void;
   headRouteBackward(
     dLogits: Ptr, dGates: Ptr, s: Ptr, r: Ptr, alpha: Ptr, base: Ptr, indices: Ptr, balance: Ptr, scratch: Ptr,
     gating: number, rows: number, sharedHeads: number, routedHeads: number, k: number, ld: number,

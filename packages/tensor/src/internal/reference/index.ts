@@ -23,7 +23,7 @@ import { matmul, matmulNT, matmulTN } from './matmul.js';
 import { matmulNTRows, matmulRows, matmulTNRows } from './matmul-rows.js';
 import { layernormBackward, layernormForward, rmsnormBackward, rmsnormForward } from './norms.js';
 import { adamStep, adamwStep, clipByGlobalNorm, l2Norm } from './optimizer.js';
-import { headRouteBackward, headRouteForward } from './route.js';
+import { headRouteBackward, headRouteForward, headRouteProjectForward } from './route.js';
 import { max, mean, sum, sumRows, topK } from './select.js';
 import {
   crossEntropyBackward,
@@ -84,6 +84,7 @@ export function createReferenceBackend(): Backend {
     headGateForward,
     headGateBackward,
     headRouteForward,
+    headRouteProjectForward,
     headRouteBackward,
     logSoftmaxForward,
     logSoftmaxBackward,

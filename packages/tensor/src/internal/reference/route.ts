@@ -4,12 +4,13 @@
  *
  * Shapes: N rows, hs shared and hr routed heads, H = hs + hr, E = H + 2, k selected.
  * `logitsT (E, N)`; `gates`, `dGates (N, H)`; `s (N, hs)`; `r`, `base (N, hr)`;
- * `alpha (N, 2)`; `indices (N, k)`; `balance (hr)`; `dLogits (N, ld)`.
+ * `alpha (N, 2)`; `indices (N, k)`; `balance (hr)`; `dLogits (N, ld)`; `x (N, d)`; `w (E, d)`.
  *
  * @packageDocumentation
  */
 import type { HeadGating } from '../../kernels/route.js';
-import { checkHeadRouteBackward, checkHeadRouteForward } from '../head-route.js';
+import { checkHeadRouteBackward, checkHeadRouteForward, checkHeadRouteProjectForward } from '../head-route.js';
+import { matmulNT } from './matmul.js';
 import { topK } from './select.js';
 import { softmaxBackward, softmaxForward } from './softmax.js';
 
@@ -65,6 +66,29 @@ export function headRouteForward(
     for (let i = 0; i < hs; i++) gates[t * H + i] = gating === 'binary' ? 1 : shared * s[t * hs + i];
     for (let j = 0; j < hr; j++) gates[t * H + hs + j] = routed * base[t * hr + j];
   }
+}
+
+/** See `Kernels.headRouteProjectForward`: the reference product, then {@link headRouteForward}. */
+export function headRouteProjectForward(
+  gates: Float32Array,
+  base: Float32Array,
+  s: Float32Array,
+  r: Float32Array,
+  alpha: Float32Array,
+  indices: Int32Array,
+  logitsT: Float32Array,
+  x: Float32Array,
+  w: Float32Array,
+  gating: HeadGating,
+  rows: number,
+  d: number,
+  hs: number,
+  hr: number,
+  k: number,
+): void {
+  checkHeadRouteProjectForward(gates, base, s, r, alpha, indices, logitsT, x, w, gating, rows, d, hs, hr, k);
+  matmulNT(logitsT, w, x, hs + hr + 2, d, rows);
+  headRouteForward(gates, base, s, r, alpha, indices, logitsT, gating, rows, hs, hr, k);
 }
 
 /** See `Kernels.headRouteBackward`. */
