@@ -29,7 +29,8 @@ interface Slot {
 /** One flat buffer (parameters or gradients) and its cached per-tensor views. */
 class FlatViews {
   private readonly storage: Storage<Float32Array>;
-  private buffer: ArrayBufferLike | null = null;
+  /** The storage's view the cached views were cut from (a storage re-makes its view after memory growth). */
+  private source: Float32Array | null = null;
   private views = new Map<string, Float32Array>();
   private readonly slots: ReadonlyMap<string, Slot>;
 
@@ -46,8 +47,10 @@ class FlatViews {
   /** The view of one tensor, re-taken after memory growth. */
   view(name: string): Float32Array {
     const data = this.storage.data;
-    if (data.buffer !== this.buffer) {
-      this.buffer = data.buffer;
+    // Compared by identity: reading a typed array's `buffer` costs tens of nanoseconds, and
+    // every kernel call on a weight reads its view.
+    if (data !== this.source) {
+      this.source = data;
       this.views = new Map();
     }
     let view = this.views.get(name);

@@ -76,5 +76,12 @@ describe.each(testBackends)('top-k selection (%s)', (_, kernels) => {
     expertRows(third, rows, E, k, out, reuse, every);
     expect(lists.map((l) => Array.from(l))).toEqual([[], [0, 1, 2, 3], [0, 1, 2, 3]]);
     expect(lists.map((l) => Array.from(l))).toEqual(expertRows(third, rows, E, k).map((l) => Array.from(l)));
+    // A new `out`: every list is cut from it, even where its span did not move.
+    expertRows(second, rows, E, k, out, reuse, every);
+    const out2 = new Int32Array(rows * k);
+    expertRows(second, rows, E, k, out2, reuse, every);
+    expect(lists.map((l) => Array.from(l))).toEqual([[0, 1, 2, 3], [0, 2], [1, 3]]);
+    out2.fill(7);
+    expect(lists.map((l) => Array.from(l))).toEqual([[0, 1, 2, 3], [7, 7], [7, 7]]);
   });
 });
