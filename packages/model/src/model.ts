@@ -48,7 +48,11 @@ export interface ForwardResult {
   readonly loss: number;
   /** The masked mean cross-entropy (NaN without targets). */
   readonly ce: number;
-  /** `L_b` of every layer (0 for layers without routed heads). */
+  /**
+   * `L_b` of every layer (0 for layers without routed heads). Without targets it is
+   * computed on first access, like {@link ForwardResult.routing}: read it before the
+   * model's next forward.
+   */
   readonly balance: readonly number[];
   /**
    * Routing telemetry of every layer: head load, mean gates, `L_b`, `L_b / k`, router
@@ -230,14 +234,18 @@ export class Model {
     this.hasTargets = targets !== null;
     const ce = targets === null ? Number.NaN : this.crossEntropy.forward(this.logitsBuffer, targets, N);
     timing.stop('loss', t);
-    const balance = this.blocks.map((b) => b.parts.router.balanceLoss);
-    const meanBalance = balance.reduce((s, v) => s + v, 0) / balance.length;
     const blocks = this.blocks;
+    let balance: readonly number[] | undefined;
+    const balances = (): readonly number[] => (balance ??= blocks.map((b) => b.parts.router.balanceLoss));
+    // Without targets the loss is NaN whatever L_b is: a prefill does not pay for it.
+    const meanBalance = targets === null ? 0 : balances().reduce((s, v) => s + v, 0) / blocks.length;
     let routing: readonly HeadRoutingStats[] | undefined;
     return {
       loss: ce + this.balanceWeight * meanBalance,
       ce,
-      balance,
+      get balance(): readonly number[] {
+        return balances();
+      },
       get routing(): readonly HeadRoutingStats[] {
         routing ??= blocks.map((b) => b.parts.router.stats());
         return routing;

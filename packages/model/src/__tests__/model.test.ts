@@ -34,6 +34,11 @@ describe('Model', () => {
     expect(out.routing[0].load[0]).toBe(1); // the shared head
     expect(out.routing[0].load.reduce((s, v) => s + v, 0)).toBeCloseTo(1 + 2, 6); // hs + k
     expect(model.logits.length).toBe(B * T * config.vocabSize);
+    // Without targets L_b is computed when read: the same values for the same routing.
+    const prefill = model.forward(ids, null, B, T, { updateStatistics: false });
+    expect(prefill.loss).toBeNaN();
+    expect(prefill.balance).toEqual(out.balance);
+    expect(out.balance.every((b) => b > 0)).toBe(true);
   });
 
   it('gives the router a gradient from CE alone (β = 0) and from L_b alone', () => {
