@@ -1,9 +1,9 @@
-import { resolveConfig } from '@moh/model';
+import { createModel, resolveConfig } from '@moh/model';
 import { referenceBackend } from '@moh/tensor';
 import { describe, expect, it } from 'vitest';
 import { runBenchmark, type VariantFigures } from './benchmark.js';
 import { countDecodeFlops, countFlops, meanVisibleKeys } from './flops.js';
-import { median, samplesPerRound } from './measure.js';
+import { BenchSubject, DECODE_PROMPTS, fastest, fastestPerPrompt, median, samplesPerRound } from './measure.js';
 import { formatBenchmark } from './report.js';
 import { checkTargets, compareVariants, pairedSaving } from './targets.js';
 import { variantConfig } from './variants.js';
@@ -88,12 +88,33 @@ describe('paired savings', () => {
     expect(prefill).toEqual({ target: expect.any(String), holds: false, detail: '-80.0 % of 4.0 % (ratio -20.00; paired 5.0 %, 1.25)' });
   });
 
+  it('takes a decode figure as the mean of each prompt\'s fastest sample', () => {
+    // Sample j used prompt j mod 3: prompt 0 has 5 and 4, prompt 1 has 9 and 2, prompt 2 has 7.
+    expect(fastestPerPrompt([5, 9, 7, 4, 2], 3)).toBeCloseTo((4 + 2 + 7) / 3, 12);
+    // Fewer samples than prompts: only the prompts sampled count.
+    expect(fastestPerPrompt([6, 3], 3)).toBeCloseTo(4.5, 12);
+    expect(fastestPerPrompt([], 3)).toBeNaN();
+    // Not the overall fastest: a prompt whose routing makes a step cheap cannot stand for the rest.
+    expect(fastestPerPrompt([1, 10], 2)).not.toBe(fastest([1, 10]));
+  });
+
   it('sizes inference rounds to a time budget, within bounds', () => {
     expect(samplesPerRound(3, 150, 10, 100)).toBe(50);
     expect(samplesPerRound(30, 150, 10, 100)).toBe(10);
     expect(samplesPerRound(0.1, 150, 10, 100)).toBe(100);
     expect(samplesPerRound(0, 150, 10, 100)).toBe(100);
     expect(samplesPerRound(Number.NaN, 150, 10, 100)).toBe(10);
+  });
+});
+
+describe('BenchSubject', () => {
+  it('decodes any of the decode prompts and rejects others', () => {
+    const subject = new BenchSubject(createModel(variantConfig('moh', 6), { backend: referenceBackend(), seed: 1 }), 1);
+    expect(subject.decodeError(6)).toBeLessThanOrEqual(1e-5);
+    for (let p = 0; p < DECODE_PROMPTS; p++) expect(subject.decodeStep(6, p)).toBeGreaterThanOrEqual(0);
+    expect(() => subject.decodeStep(6, DECODE_PROMPTS)).toThrow(/prompt must be/);
+    expect(() => subject.decodeStep(6, -1)).toThrow(/prompt must be/);
+    subject.free();
   });
 });
 
@@ -126,6 +147,7 @@ describe('runBenchmark', () => {
     expect(base.prefillSamples.length).toBeGreaterThanOrEqual(4);
     expect(moh.prefillSamples).toHaveLength(base.prefillSamples.length);
     expect(moh.decodeSamples).toHaveLength(base.decodeSamples.length);
+    expect(moh.decodeMs).toBeCloseTo(fastestPerPrompt(moh.decodeSamples, DECODE_PROMPTS), 12);
     expect(moh.prefillMs).toBe(Math.min(...moh.prefillSamples));
     const prefill = json.savings.find((s) => s.variant === 'moh' && s.figure === 'prefill');
     expect(prefill?.paired).toBeCloseTo(pairedSaving(moh.prefillSamples, base.prefillSamples), 12);

@@ -12,7 +12,7 @@
 import { createModel, type ModelPart } from '@moh/model';
 import { createBackend, getBackend, referenceBackend, type Backend } from '@moh/tensor';
 import { countDecodeFlops, countFlops, type FlopCount } from './flops.js';
-import { BenchSubject, fastest, matmulGflops, PartTotals, samplesPerRound } from './measure.js';
+import { BenchSubject, DECODE_PROMPTS, fastest, fastestPerPrompt, matmulGflops, PartTotals, samplesPerRound } from './measure.js';
 import { compareVariants, type Saving, type TargetCheck, checkTargets } from './targets.js';
 import { BENCH_VARIANTS, variantConfig, type BenchVariant } from './variants.js';
 
@@ -70,9 +70,15 @@ export interface VariantFigures {
   readonly prefillMs: number;
   /** Milliseconds of every prefill sample, in the order taken (paired across variants as {@link TrainingFigure.samples}). */
   readonly prefillSamples: readonly number[];
-  /** Fastest milliseconds of one KV-cache decode step with `seqLen − 1` cached tokens. */
+  /**
+   * Milliseconds of one KV-cache decode step with `seqLen − 1` cached tokens: the mean
+   * over the {@link DECODE_PROMPTS} prompts of each one's fastest step.
+   */
   readonly decodeMs: number;
-  /** Milliseconds of every decode-step sample, in the order taken (paired as {@link TrainingFigure.samples}). */
+  /**
+   * Milliseconds of every decode-step sample, in the order taken, sample `j` on prompt
+   * `j mod DECODE_PROMPTS` (paired as {@link TrainingFigure.samples}).
+   */
   readonly decodeSamples: readonly number[];
   /** `prefillMs / decodeMs`: how much faster decoding is than recomputing the prefix. */
   readonly decodeSpeedup: number;
@@ -143,7 +149,9 @@ export function runBenchmark(options: BenchmarkOptions = {}): BenchmarkResult {
         s.decodeStep(seqLen);
       }
       const prefillOf = (s: BenchSubject): number => s.prefill(seqLen);
-      const decodeOf = (s: BenchSubject): number => s.decodeStep(seqLen);
+      // Sample j of every variant decodes prompt j mod DECODE_PROMPTS: back-to-back samples
+      // (the paired saving) time the same token, and the figure covers every prompt's routing.
+      const decodeOf = (s: BenchSubject, index: number): number => s.decodeStep(seqLen, index % DECODE_PROMPTS);
       // Wall milliseconds per inference sample, which size the next round: first one more
       // warm-up sample each, then the round before, as the first calls still run code the
       // engine has not optimized yet (a T = 80 prefill can take 10 ms, later 3).
@@ -155,7 +163,10 @@ export function runBenchmark(options: BenchmarkOptions = {}): BenchmarkResult {
       const decode = variants.map((): number[] => []);
       for (let r = 0; r < rounds; r++) {
         const prefillRepeats = samplesPerRound(cost.prefill, inference.budgetMs, inference.min, inference.max);
-        const decodeRepeats = samplesPerRound(cost.decode, inference.budgetMs, inference.min, inference.max);
+        // Whole turns of the decode prompts, at least two a round (one with --quick), so that
+        // every prompt's fastest step comes from as many samples as the others'.
+        const turns = Math.max(quick ? 1 : 2, Math.ceil(samplesPerRound(cost.decode, inference.budgetMs, inference.min, inference.max) / DECODE_PROMPTS));
+        const decodeRepeats = turns * DECODE_PROMPTS;
         const stepRepeats = stepCost.map((c) => samplesPerRound(c, steps.budgetMs, steps.min, steps.max));
         progress(
           `T=${seqLen}: round ${r + 1} of ${rounds} (${stepRepeats.join('/')} training steps at batch ${batchSizes.join('/')}, ` +
@@ -180,7 +191,7 @@ export function runBenchmark(options: BenchmarkOptions = {}): BenchmarkResult {
           };
         });
         const prefillMs = fastest(prefill[i]);
-        const decodeMs = fastest(decode[i]);
+        const decodeMs = fastestPerPrompt(decode[i], DECODE_PROMPTS);
         const activationBytes = subjects[i].model.workspace.peakBytes;
         results.push({
           variant, seqLen, flops, decodeFlops: countDecodeFlops(config, seqLen - 1), training,
@@ -205,11 +216,17 @@ export function runBenchmark(options: BenchmarkOptions = {}): BenchmarkResult {
  * milliseconds of a sample, untimed work included: a decode sample prefills its prefix
  * again (a decoder cannot rewind), so it costs about a prefill however short its step.
  */
-function sampleRound(subjects: readonly BenchSubject[], count: number, sample: (s: BenchSubject) => number, into: number[][] | null): number {
+function sampleRound(
+  subjects: readonly BenchSubject[],
+  count: number,
+  sample: (s: BenchSubject, index: number) => number,
+  into: number[][] | null,
+): number {
   const t0 = performance.now();
   for (let k = 0; k < count; k++) {
     subjects.forEach((s, i) => {
-      const ms = sample(s);
+      // The sample's index among those kept (0 for warm-up samples), the same for every subject.
+      const ms = sample(s, into?.[i].length ?? 0);
       into?.[i].push(ms);
     });
   }

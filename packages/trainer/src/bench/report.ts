@@ -4,6 +4,7 @@
  * @packageDocumentation
  */
 import type { BenchmarkResult } from './benchmark.js';
+import { DECODE_PROMPTS } from './measure.js';
 
 /** Left-aligns the first column and right-aligns the rest. */
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -18,7 +19,7 @@ const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 /** The figures, the savings against `allHeads`, the profile (when taken) and the targets. */
 export function formatBenchmark(result: BenchmarkResult): string {
   const out: string[] = [];
-  out.push(`Backend ${result.backend}; matmul ${result.matmulGflops.toFixed(1)} GFLOP/s on 1280×128×256; ${result.rounds} rounds, variants alternating; fastest samples.`);
+  out.push(`Backend ${result.backend}; matmul ${result.matmulGflops.toFixed(1)} GFLOP/s on 1280×128×256; ${result.rounds} rounds, variants alternating; fastest samples (decode: mean of ${DECODE_PROMPTS} prompts' fastest).`);
   const batches = result.results[0]?.training.map((t) => t.batch) ?? [];
   out.push('');
   out.push(
