@@ -128,7 +128,8 @@ export function gemm(
  * five rows are packed into `scratch` ({@link gemmScratchBytes}) and swept across B,
  * whose rows are `bStep` bytes apart. Strides are in bytes. Full and partial blocks call
  * the tile from separate sites, which also keeps Binaryen from inlining it: inlined into
- * this loop nest it spills accumulators and runs 40% slower.
+ * this loop nest it spills accumulators and runs 40% slower. One column with contiguous
+ * A rows goes to {@link rowsTimesColumn}, 16 to 96 columns to {@link panel16}.
  */
 function gemmPanel(
   c: usize, a: usize, b: usize, rows: usize, cRows: usize, m: i32, k: i32, n: i32,
