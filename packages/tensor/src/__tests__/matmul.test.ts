@@ -157,6 +157,26 @@ describe.each(availableBackends().map((b) => [b.label, b] as const))('%s backend
       }
     });
 
+    // k·n past 131,072: A·Bᵀ transposes B a panel of 64 columns at a time (a partial last
+    // one here), where smaller B are transposed whole; each element's chain is the same.
+    it('runs a B too large to transpose whole like float64, with the bits of one column at a time', () => {
+      const [m, k, n] = [7, 600, 230];
+      const sh = storedShapes(layout, m, k, n);
+      const a = seededValues(51, sh.a[0] * sh.a[1]);
+      const b = seededValues(52, sh.b[0] * sh.b[1]);
+      const { lda, ldb } = contiguous(layout, m, k, n);
+      const out = new Float32Array(m * n);
+      run(be, layout, out, a, b, m, k, n, false, lda, ldb, n);
+      expectClose(out, expected(layout, a, b, m, k, n, lda, ldb), { atol: 1e-4, rtol: 1e-5 }, `${layout} large B`);
+      for (const j of [0, 63, 64, 229]) {
+        const col = new Float32Array(m * n);
+        run(be, layout, col.subarray(j), a, layout === 'NT' ? b.subarray(j * ldb) : b.subarray(j), m, k, 1, false, lda, ldb, n);
+        for (let i = 0; i < m; i++) {
+          if (!Object.is(col[i * n + j], out[i * n + j])) throw new Error(`${layout} column ${j} row ${i}: ${col[i * n + j]} alone, ${out[i * n + j]} in the product`);
+        }
+      }
+    });
+
     it.each([
       [5, 7, 3],
       [13, 17, 19],
