@@ -5,13 +5,14 @@
  * A layer's routing is one kernel call, `headRouteProjectForward`: the stacked product
  * of the logits (weights and buffer from {@link RouterProjection}), the softmaxes, the
  * top-k selection and the gates of every row; then the row lists of the selected heads.
- * The backward is the route kernel's backward and the projection's products. A decode step routes one row per layer and a prefill a few dozen,
- * and at those sizes fixed costs outweigh arithmetic. So the buffers, their views, the
- * row lists and the routing record are cut once per row count and reused while it
- * repeats; a row list that did not move is kept, and a head chosen by every row (any
- * head of a one-row call) gets the shared every-row list, so a decode step makes no
- * views; the load-balance loss, which only training and telemetry read, is computed on
- * first use; and the weights are checked by their lengths, not re-validated in full.
+ * The backward is the route kernel's backward and the projection's products. A decode
+ * step routes one row per layer and a prefill a few dozen, and at those sizes fixed
+ * costs outweigh arithmetic. So the buffers, their views, the row lists and the routing
+ * record are cut once per row count and reused while it repeats; a row list that did
+ * not move is kept, and a head chosen by every row (any head of a one-row call) gets the
+ * shared every-row list, so a decode step makes no views; the load-balance loss, which
+ * only training and telemetry read, is computed on first use; and the weights are
+ * checked by their lengths, not re-validated in full.
  *
  * Shapes: N rows, d model width, H = hs + hr heads, k selected routed heads per row.
  * `x`, `dX (N, d)`; `gates`, `dGates (N, H)`; `s (N, hs)`; `r`, `base (N, hr)`;
