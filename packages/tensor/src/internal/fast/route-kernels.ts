@@ -12,18 +12,28 @@ import type { WasmExports } from './wasm-exports.js';
 
 type RouteKernels = Pick<Kernels, 'headRouteForward' | 'headRouteProjectForward' | 'headRouteBackward'>;
 
+/** Registers the outputs both forwards write (gates, base, s, r, alpha, indices); returns their slots in that order. */
+function forwardOutputs(
+  frame: CallFrame, gates: Float32Array, base: Float32Array, s: Float32Array, r: Float32Array, alpha: Float32Array,
+  indices: Int32Array, rows: number, hs: number, hr: number, k: number,
+): [number, number, number, number, number, number] {
+  return [
+    frame.output(gates, rows * (hs + hr)),
+    frame.output(base, rows * hr),
+    frame.output(s, rows * hs),
+    frame.output(r, rows * hr),
+    frame.output(alpha, rows * 2),
+    frame.output(indices, rows * k),
+  ];
+}
+
 /** Builds the head-router kernels over one module instance and call frame. */
 export function routeKernels(wasm: WasmExports, frame: CallFrame): RouteKernels {
   return {
     headRouteForward(gates, base, s, r, alpha, indices, logitsT, gating, rows, hs, hr, k) {
       const code = checkHeadRouteForward(gates, base, s, r, alpha, indices, logitsT, gating, rows, hs, hr, k);
       if (rows === 0) return;
-      const pg = frame.output(gates, rows * (hs + hr));
-      const pb = frame.output(base, rows * hr);
-      const ps = frame.output(s, rows * hs);
-      const pr = frame.output(r, rows * hr);
-      const pa = frame.output(alpha, rows * 2);
-      const pi = frame.output(indices, rows * k);
+      const [pg, pb, ps, pr, pa, pi] = forwardOutputs(frame, gates, base, s, r, alpha, indices, rows, hs, hr, k);
       const pl = frame.input(logitsT, (hs + hr + 2) * rows);
       const scratch = frame.scratch(wasm.headRouteScratchBytes(hs, hr, k));
       frame.begin();
@@ -41,12 +51,7 @@ export function routeKernels(wasm: WasmExports, frame: CallFrame): RouteKernels 
       const code = checkHeadRouteProjectForward(gates, base, s, r, alpha, indices, logitsT, x, w, gating, rows, d, hs, hr, k);
       if (rows === 0) return;
       const E = hs + hr + 2;
-      const pg = frame.output(gates, rows * (hs + hr));
-      const pb = frame.output(base, rows * hr);
-      const ps = frame.output(s, rows * hs);
-      const pr = frame.output(r, rows * hr);
-      const pa = frame.output(alpha, rows * 2);
-      const pi = frame.output(indices, rows * k);
+      const [pg, pb, ps, pr, pa, pi] = forwardOutputs(frame, gates, base, s, r, alpha, indices, rows, hs, hr, k);
       const pl = frame.output(logitsT, E * rows);
       const px = frame.input(x, rows * d);
       const pw = frame.input(w, E * d);
