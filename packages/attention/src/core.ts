@@ -42,6 +42,8 @@ export class AttentionCore {
   readonly engine: HeadBlockEngine;
   /** See {@link AttentionCore.everyHeadRow}. */
   private headRows: Int32Array = new Int32Array(0);
+  /** `(H)`: the heads a one-row pass runs, in order (see {@link AttentionCore.projectOneRow}). */
+  private readonly activeHeads: Int32Array;
 
   constructor(
     readonly config: AttentionConfig,
@@ -66,6 +68,7 @@ export class AttentionCore {
         ? { params, grads, positions: this.positions }
         : null;
     this.engine = new HeadBlockEngine(kernels, this.D, this.G * this.D, cope, workspace);
+    this.activeHeads = workspace.int32(this.H);
   }
 
   /**
@@ -149,26 +152,16 @@ export class AttentionCore {
 
   /**
    * The queries of a one-row pass (a decode step of one sequence): its active heads'
-   * compact rows are then adjacent, in head order, so each run of consecutive active
-   * heads is one product over their columns of W_q, not one per head. Each element is
-   * still summed over d in order: same bits, fewer calls.
+   * compact rows are then adjacent, in head order, so one gathered product over their
+   * column blocks of W_q writes them all, wherever the skipped heads fall. Each element
+   * is still summed over d in order: the bits of one product per head, in one call.
    */
   private projectOneRow(x: Float32Array, routing: HeadRouting, qc: Float32Array): void {
-    const { d, H, D, kernels, params } = this;
-    const hd = H * D;
-    let base = 0;
-    for (let h = 0; h < H; ) {
-      if (routing.activeRows[h].length === 0) {
-        h++;
-        continue;
-      }
-      let end = h + 1;
-      while (end < H && routing.activeRows[end].length > 0) end++;
-      const width = (end - h) * D;
-      kernels.matmul(qc.subarray(base * D), x, params.wq.subarray(h * D), 1, d, width, false, d, hd, width);
-      base += end - h;
-      h = end;
-    }
+    const { d, H, D } = this;
+    const heads = this.activeHeads;
+    let count = 0;
+    for (let h = 0; h < H; h++) if (routing.activeRows[h].length > 0) heads[count++] = h;
+    this.kernels.matmulColumnBlocks(qc, x, this.params.wq, heads, count, 1, d, D, false, d, H * D, count * D);
   }
 
   /**

@@ -2,8 +2,8 @@
 // imports its memory (JavaScript owns and grows it) and allocates nothing itself.
 
 export {
-  matmul, matmulNT, matmulNTRows, matmulNTScratchBytes, matmulRows, matmulScratchBytes, matmulTN, matmulTNRows,
-  matmulTNRowsScratchBytes,
+  matmul, matmulColumnBlocks, matmulNT, matmulNTRows, matmulNTScratchBytes, matmulRows, matmulScratchBytes, matmulTN,
+  matmulTNRows, matmulTNRowsScratchBytes,
 } from './matmul';
 export { add, axpy, gatherRows, mul, scale, scatterAddRows } from './elementwise';
 export {

@@ -67,6 +67,25 @@ export function matmulRows(
   gemm(out, a, b, rows, count, k, n, <usize>lda << 2, 4, <usize>ldb << 2, <usize>ldc << 2, accumulate, scratch, compact ? 0 : rows);
 }
 
+/**
+ * Column-block-gathered `A·B`: columns `j·width …` of `out` (+)= `a` · columns
+ * `blocks[j]·width …` of `b`. A run of blocks adjacent in `b` is one product: each
+ * element still sums over k in order, so every block has the bits it has alone.
+ */
+export function matmulColumnBlocks(
+  out: usize, a: usize, b: usize, blocks: usize, count: i32, m: i32, k: i32, width: i32,
+  accumulate: bool, lda: i32, ldb: i32, ldc: i32, scratch: usize,
+): void {
+  const bytes = <usize>width << 2;
+  for (let j = 0; j < count; ) {
+    const first = load<i32>(blocks + (<usize>j << 2));
+    let end = j + 1;
+    while (end < count && load<i32>(blocks + (<usize>end << 2)) == first + (end - j)) end++;
+    gemm(out + <usize>j * bytes, a, b + <usize>first * bytes, 0, m, k, (end - j) * width, <usize>lda << 2, 4, <usize>ldb << 2, <usize>ldc << 2, accumulate, scratch);
+    j = end;
+  }
+}
+
 /** `out[row(i)] (+)= a[row(i)] · bᵀ` with `b` stored `(n,k)`; `row(i)` is `i` or `rows[i]`. */
 function gemmNT(
   out: usize, a: usize, b: usize, rows: usize, m: i32, k: i32, n: i32,

@@ -74,7 +74,7 @@ export type { ProgressReporterOptions } from './train/progress.js';
 export { runBenchmark } from './bench/benchmark.js';
 export type { BenchmarkOptions, BenchmarkResult, TrainingFigure, VariantFigures } from './bench/benchmark.js';
 export { formatBenchmark } from './bench/report.js';
-export { DECODE_PROMPTS } from './bench/measure.js';
+export { DECODE_PROMPTS, DECODE_WARMUP_STEPS } from './bench/measure.js';
 export { activeHeadsPerToken, countDecodeFlops, countFlops, meanVisibleKeys } from './bench/flops.js';
 export type { FlopBreakdown, FlopCount } from './bench/flops.js';
 export { pairedSaving } from './bench/targets.js';

@@ -70,6 +70,27 @@ export interface MatmulKernels {
     compact?: boolean,
   ): void;
   /**
+   * Column-block-gathered `A·B`: block `j < count` of `out`, its `width` columns from
+   * `j·width` on, is `a` times the `width` columns of `b` from `blocks[j]·width` on
+   * (`+=` when `accumulate`). `a` is `(m,k)`, `b` has `k` rows. Each block gets the bits
+   * `matmul` gives it alone, so any set of blocks is one call: a decode step's query
+   * products for the heads its token runs on, which need not be adjacent.
+   */
+  matmulColumnBlocks(
+    out: Float32Array,
+    a: Float32Array,
+    b: Float32Array,
+    blocks: Int32Array,
+    count: number,
+    m: number,
+    k: number,
+    width: number,
+    accumulate?: boolean,
+    lda?: number,
+    ldb?: number,
+    ldc?: number,
+  ): void;
+  /**
    * Row-gathered `A·Bᵀ`: for each `r < count`, `out[rows[r]] = a[rows[r]] · bᵀ` with `b`
    * stored `(n,k)`; `+=` when `accumulate`. The input gradient of {@link Kernels.matmulRows}.
    * With `compact` row r of `a` is read instead of row `rows[r]` (the gradient of a

@@ -1,9 +1,9 @@
 import { createModel, resolveConfig } from '@moh/model';
 import { referenceBackend } from '@moh/tensor';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { runBenchmark, type VariantFigures } from './benchmark.js';
 import { countDecodeFlops, countFlops, meanVisibleKeys } from './flops.js';
-import { BenchSubject, DECODE_PROMPTS, fastest, fastestPerPrompt, median, samplesPerRound } from './measure.js';
+import { BenchSubject, DECODE_PROMPTS, DECODE_WARMUP_STEPS, fastest, fastestPerPrompt, median, samplesPerRound } from './measure.js';
 import { formatBenchmark } from './report.js';
 import { checkTargets, compareVariants, pairedSaving } from './targets.js';
 import { variantConfig } from './variants.js';
@@ -115,6 +115,29 @@ describe('BenchSubject', () => {
     expect(() => subject.decodeStep(6, DECODE_PROMPTS)).toThrow(/prompt must be/);
     expect(() => subject.decodeStep(6, -1)).toThrow(/prompt must be/);
     subject.free();
+  });
+
+  it('times a decode step that follows untimed decode steps, after a prefill of the rest', () => {
+    /** The token counts of every `append` of one `decodeStep(seqLen)`. */
+    const appends = (seqLen: number): number[] => {
+      const model = createModel(variantConfig('moh', seqLen), { backend: referenceBackend(), seed: 1 });
+      const subject = new BenchSubject(model, 1);
+      const decoder = model.decoder(1, seqLen);
+      const counts: number[] = [];
+      const append = decoder.append.bind(decoder);
+      decoder.append = (ids, n) => {
+        counts.push(n);
+        return append(ids, n);
+      };
+      vi.spyOn(model, 'decoder').mockReturnValue(decoder);
+      subject.decodeStep(seqLen);
+      expect(decoder.length).toBe(seqLen);
+      subject.free();
+      return counts;
+    };
+    expect(appends(16)).toEqual([16 - 1 - DECODE_WARMUP_STEPS, ...Array<number>(DECODE_WARMUP_STEPS + 1).fill(1)]);
+    // A context shorter than the warm-up decodes every token one by one.
+    expect(appends(4)).toEqual([1, 1, 1, 1]);
   });
 });
 

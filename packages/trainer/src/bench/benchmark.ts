@@ -71,8 +71,9 @@ export interface VariantFigures {
   /** Milliseconds of every prefill sample, in the order taken (paired across variants as {@link TrainingFigure.samples}). */
   readonly prefillSamples: readonly number[];
   /**
-   * Milliseconds of one KV-cache decode step with `seqLen − 1` cached tokens: the mean
-   * over the {@link DECODE_PROMPTS} prompts of each one's fastest step.
+   * Milliseconds of one KV-cache decode step with `seqLen − 1` cached tokens, after
+   * `DECODE_WARMUP_STEPS` untimed steps: the mean over the {@link DECODE_PROMPTS}
+   * prompts of each one's fastest step.
    */
   readonly decodeMs: number;
   /**

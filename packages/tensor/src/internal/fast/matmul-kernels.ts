@@ -11,7 +11,7 @@ import type { WasmExports } from './wasm-exports.js';
 
 type MatmulKernels = Pick<
   Kernels,
-  'matmul' | 'matmulTN' | 'matmulNT' | 'matmulRows' | 'matmulNTRows' | 'matmulTNRows'
+  'matmul' | 'matmulTN' | 'matmulNT' | 'matmulRows' | 'matmulColumnBlocks' | 'matmulNTRows' | 'matmulTNRows'
 >;
 
 /** Builds the matrix-product kernels over one module instance and call frame. */
@@ -82,6 +82,28 @@ export function matmulKernels(wasm: WasmExports, frame: CallFrame): MatmulKernel
         wasm.matmulRows(
           frame.pointer(o), frame.pointer(pa), frame.pointer(pb), frame.pointer(pr), count, k, n,
           accumulate ? 1 : 0, lda, ldb, ldc, frame.pointer(s), compact ? 1 : 0,
+        );
+      } finally {
+        frame.end();
+      }
+    },
+
+    matmulColumnBlocks(out, a, b, blocks, count, m, k, width, accumulate = false, lda = k, ldb, ldc = count * width) {
+      // Checked before any use: an index past `b` would read other tensors in memory.
+      const columns = rowExtent(blocks, count) * width;
+      const ldB = ldb ?? columns;
+      checkSizes(count, m, k, width, lda, ldB, ldc);
+      if (count === 0 || m === 0 || width === 0) return;
+      const o = frame.output(out, span(m, count * width, ldc));
+      const pa = frame.input(a, span(m, k, lda));
+      const pb = frame.input(b, span(k, columns, ldB));
+      const pl = frame.input(blocks, count);
+      const s = frame.scratch(wasm.matmulScratchBytes(k));
+      frame.begin();
+      try {
+        wasm.matmulColumnBlocks(
+          frame.pointer(o), frame.pointer(pa), frame.pointer(pb), frame.pointer(pl), count, m, k, width,
+          accumulate ? 1 : 0, lda, ldB, ldc, frame.pointer(s),
         );
       } finally {
         frame.end();

@@ -27,6 +27,10 @@ export interface WasmExports extends WasmRowExports {
     out: Ptr, a: Ptr, b: Ptr, rows: Ptr, count: number, k: number, n: number, acc: Flag,
     lda: number, ldb: number, ldc: number, scratch: Ptr, compact: Flag,
   ): void;
+  matmulColumnBlocks(
+    out: Ptr, a: Ptr, b: Ptr, blocks: Ptr, count: number, m: number, k: number, width: number, acc: Flag,
+    lda: number, ldb: number, ldc: number, scratch: Ptr,
+  ): void;
   matmulNTRows(
     out: Ptr, a: Ptr, b: Ptr, rows: Ptr, count: number, k: number, n: number, acc: Flag,
     lda: number, ldb: number, ldc: number, scratch: Ptr, compact: Flag,

@@ -20,7 +20,7 @@ import {
 import { copeBiasBackward, copeBiasForward, copeGatesForward } from './cope.js';
 import { add, axpy, gatherRows, mul, scale, scatterAddRows } from './elementwise.js';
 import { matmul, matmulNT, matmulTN } from './matmul.js';
-import { matmulNTRows, matmulRows, matmulTNRows } from './matmul-rows.js';
+import { matmulColumnBlocks, matmulNTRows, matmulRows, matmulTNRows } from './matmul-rows.js';
 import { layernormBackward, layernormForward, rmsnormBackward, rmsnormForward } from './norms.js';
 import { adamStep, adamwStep, clipByGlobalNorm, l2Norm } from './optimizer.js';
 import { headRouteBackward, headRouteForward, headRouteProjectForward } from './route.js';
@@ -64,6 +64,7 @@ export function createReferenceBackend(): Backend {
     matmulTN,
     matmulNT,
     matmulRows,
+    matmulColumnBlocks,
     matmulNTRows,
     matmulTNRows,
     add,

@@ -31,6 +31,37 @@ export function matmulRows(
 }
 
 /**
+ * Block `j < count` of `out` (`width` columns from `j·width`) is `a(m,k)` times the
+ * `width` columns of `b` from `blocks[j]·width`: each block is `matmul` on its columns.
+ * `ldb` defaults to the columns up to the end of the last block `b` must hold.
+ */
+export function matmulColumnBlocks(
+  out: Float32Array,
+  a: Float32Array,
+  b: Float32Array,
+  blocks: Int32Array,
+  count: number,
+  m: number,
+  k: number,
+  width: number,
+  accumulate = false,
+  lda = k,
+  ldb = columnBlocksExtent(blocks, count) * width,
+  ldc = count * width,
+): void {
+  for (let j = 0; j < count; j++) {
+    gemmStrided(out.subarray(j * width), a, b.subarray(blocks[j] * width), m, k, width, accumulate, lda, 1, ldb, 1, ldc, null);
+  }
+}
+
+/** One more than the largest of the first `count` block indices (0 for none): the blocks `b` must hold. */
+export function columnBlocksExtent(blocks: Int32Array, count: number): number {
+  let max = -1;
+  for (let j = 0; j < count; j++) max = Math.max(max, blocks[j]);
+  return max + 1;
+}
+
+/**
  * `out[rows[r]] = a[rows[r]] · bᵀ` (`a[r]` when `compact`) with `b` stored `(n,k)`: the
  * input gradient of `matmulRows`.
  */
