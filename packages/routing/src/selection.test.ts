@@ -76,6 +76,11 @@ describe.each(testBackends)('top-k selection (%s)', (_, kernels) => {
     expertRows(third, rows, E, k, out, reuse, every);
     expect(lists.map((l) => Array.from(l))).toEqual([[], [0, 1, 2, 3], [0, 1, 2, 3]]);
     expect(lists.map((l) => Array.from(l))).toEqual(expertRows(third, rows, E, k).map((l) => Array.from(l)));
+    // An expert that goes unselected gets the one shared empty list, not a new view.
+    const empty = lists[0];
+    expertRows(second, rows, E, k, out, reuse, every);
+    expertRows(third, rows, E, k, out, reuse, every);
+    expect(lists[0]).toBe(empty);
     // A new `out`: every list is cut from it, even where its span did not move.
     expertRows(second, rows, E, k, out, reuse, every);
     const out2 = new Int32Array(rows * k);

@@ -86,11 +86,13 @@ export interface ExpertRowLists {
   source: Int32Array | null;
 }
 
+/** The list of an expert no row selected: one empty array, so that no call makes a view for it. */
+const NO_ROWS = new Int32Array(0);
+
 /** A new {@link ExpertRowLists} for `experts` experts. */
 export function expertRowLists(experts: number): ExpertRowLists {
-  const none = new Int32Array(0);
   return {
-    lists: Array.from({ length: experts }, () => none),
+    lists: Array.from({ length: experts }, () => NO_ROWS),
     counts: new Int32Array(experts),
     starts: new Int32Array(experts),
     viewStarts: new Int32Array(experts).fill(-1),
@@ -104,13 +106,12 @@ export function expertRowLists(experts: number): ExpertRowLists {
  *
  * The lists are consecutive views into `out` (at least `rows·k` ints, e.g. backend
  * storage that kernels read in place), expert after expert, or into a new array when
- * `out` is not given.
+ * `out` is not given; an expert no row selected gets one shared empty array.
  *
  * With `reuse` the lists are written into `reuse.lists`, which is returned, and a list
- * that already is the right view (or any empty list, for an expert no row selected) is
- * kept rather than made again. With `every` too (the list `0 … rows−1`), an expert that
- * every row selected gets `every` itself: a one-row call (a decode step) then makes no
- * view at all.
+ * that already is the right view is kept rather than made again. With `every` too (the
+ * list `0 … rows−1`), an expert that every row selected gets `every` itself: a one-row
+ * call (a decode step) then makes no view at all.
  */
 export function expertRows(
   indices: Int32Array,
@@ -138,7 +139,10 @@ export function expertRows(
     starts[j] = start;
     start += count;
     if (list.length === count && (count === 0 || (list === every && count === rows))) continue;
-    if (every !== undefined && count === rows && every.length === rows) {
+    if (count === 0) {
+      lists[j] = NO_ROWS;
+      viewStarts[j] = -1;
+    } else if (every !== undefined && count === rows && every.length === rows) {
       lists[j] = every;
       viewStarts[j] = -1;
     } else if (list.length !== count || viewStarts[j] !== start - count) {

@@ -92,6 +92,11 @@ function gemmNT(
   accumulate: bool, lda: i32, ldb: i32, ldc: i32, scratch: usize, cRows: usize = rows,
 ): void {
   const aRow = <usize>lda << 2, bRow = <usize>ldb << 2, cRow = <usize>ldc << 2;
+  if (n == 1) {
+    // One row of B is already its transpose, a column of contiguous elements: read in place.
+    gemm(out, a, b, rows, m, k, 1, aRow, 4, 4, cRow, accumulate, scratch, cRows);
+    return;
+  }
   const panel = scratch + gemmScratchBytes(k);
   const width = ntPanel(k, n);
   for (let j0 = 0; j0 < n; j0 += width) {
