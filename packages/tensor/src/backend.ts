@@ -35,6 +35,11 @@ export interface Backend extends Kernels {
    */
   readonly fusedMultiplyAdd: boolean;
   /**
+   * Threads the backend computes on: 1, or 2 for a fast backend made with `threads: 2`,
+   * whose big matrix products run half on a helper thread (with the same bits).
+   */
+  readonly threads: number;
+  /**
    * Whether a view taken from {@link Storage.data} stays valid until `free()` whatever is
    * allocated meanwhile: true for the reference backend, and for the fast backend on a
    * shared memory (Node, cross-origin-isolated pages). Only then may a layer keep its

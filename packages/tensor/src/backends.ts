@@ -83,6 +83,12 @@ export interface CreateBackendOptions {
    * the runtime has WebAssembly relaxed SIMD (see {@link enableRelaxedSimd}).
    */
   readonly fusedMultiplyAdd?: boolean;
+  /**
+   * Fast backend only: 1 (default) or 2 threads for the big matrix products, whose second
+   * half of rows then runs on a helper thread; the results are the same bits. Needs
+   * Node's `worker_threads` and a shared memory; elsewhere 2 is refused.
+   */
+  readonly threads?: number;
 }
 
 /**
@@ -93,7 +99,10 @@ export interface CreateBackendOptions {
  * for `fusedMultiplyAdd: true` where relaxed SIMD is.
  */
 export function createBackend(name: BackendName, options: CreateBackendOptions = {}): Backend {
-  if (name === 'reference') return createReferenceBackend();
+  if (name === 'reference') {
+    if ((options.threads ?? 1) !== 1) throw new RangeError(`The reference backend runs on one thread; threads ${options.threads} is for the fast one.`);
+    return createReferenceBackend();
+  }
   if (!isWasmSimdSupported()) throw new Error('The fast backend needs WebAssembly SIMD, which this runtime lacks.');
   return createFastBackend(options);
 }

@@ -10,7 +10,7 @@ function bufferIo(): CliIo & { stdout: string[]; stderr: string[] } {
   return { stdout, stderr, out: (t) => void stdout.push(t), err: (t) => void stderr.push(t), isTty: false };
 }
 
-const tiny: BenchOptions = { json: false, profile: false, quick: true, contexts: '4', variants: 'moh', batches: '1', rounds: '1' };
+const tiny: BenchOptions = { json: false, profile: false, quick: true, contexts: '4', variants: 'moh', batches: '1', rounds: '1', threads: '1' };
 
 describe('moh bench', () => {
   it('runs the variants on a tiny context and prints the figures, savings and targets as JSON', async () => {
@@ -30,5 +30,14 @@ describe('moh bench', () => {
     expect(() => runBench({ ...tiny, contexts: '80,x' }, io)).toThrow(/--contexts/);
     expect(() => runBench({ ...tiny, contexts: '1' }, io)).toThrow(/≥ 2/);
     expect(() => runBench({ ...tiny, batches: '0' }, io)).toThrow(/--batches/);
+    expect(() => runBench({ ...tiny, threads: '3' }, io)).toThrow(/--threads must be 1 or 2, got 3/);
+    expect(() => runBench({ ...tiny, threads: '0' }, io)).toThrow(/--threads/);
+  });
+
+  it('runs on two threads with --threads 2 and says so', () => {
+    const io = bufferIo();
+    const result = runBench({ ...tiny, threads: '2' }, io);
+    expect(result.backend).toMatch(/×2$/);
+    expect(result.results.map((r) => r.variant)).toEqual(['allHeads', 'moh']);
   });
 });

@@ -16,6 +16,8 @@ export interface BenchOptions {
   readonly batches: string;
   /** Timed rounds; defaults to 5 (2 with `--quick`). */
   readonly rounds?: string;
+  /** Threads of the fast backend: `1` or `2`. */
+  readonly threads: string;
 }
 
 /** Registers `moh bench`: MoH and static pruning against all heads, measured against their FLOPs. */
@@ -30,6 +32,7 @@ export function registerBench(program: Command, io: CliIo): void {
     .option('--variants <list>', `variants to compare with allHeads (${BENCH_VARIANTS.join(', ')})`, BENCH_VARIANTS.join(','))
     .option('--batches <list>', 'training batch sizes', '1,16')
     .option('--rounds <n>', 'timed rounds (each variant once per figure per round)')
+    .option('--threads <n>', 'threads of the fast backend: 2 runs half of each big matrix product on a helper thread (the matmul yardstick too)', '1')
     .addHelpText('after', [
       '',
       'Variants run in alternation (A B C A B C …) and each figure is the fastest sample. Savings are',
@@ -58,7 +61,10 @@ export function runBench(options: BenchOptions, io: CliIo): BenchmarkResult {
     }
   }
   const rounds = options.rounds === undefined ? undefined : integerList(options.rounds, '--rounds', 1)[0];
+  const threads = integerList(options.threads, '--threads', 1)[0];
+  if (threads > 2) throw new CliError(`--threads must be 1 or 2, got ${threads}`, { exitCode: ExitCode.usage });
   return runBenchmark({
+    threads,
     contexts,
     batchSizes,
     variants: variants as BenchVariant[],

@@ -5,6 +5,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import type { Backend } from '@moh/tensor';
 import { CHECKPOINT_FILES, loadCheckpoint, type Checkpoint, type Tokenizer } from '@moh/trainer';
 import { CliError } from '../errors.js';
 import { toCliError } from './library-errors.js';
@@ -41,11 +42,14 @@ export function checkpointDirOf(dir: string): { runDir: string; checkpointDir: s
   return { runDir: basename(target) === 'checkpoint' ? dirname(target) : target, checkpointDir: target };
 }
 
-/** Loads the checkpoint `dir` names; every problem is a {@link CliError} with a hint. */
-export function loadRun(dir: string): LoadedRun {
+/**
+ * Loads the checkpoint `dir` names, its model on `backend` (default: the shared one);
+ * every problem is a {@link CliError} with a hint.
+ */
+export function loadRun(dir: string, backend?: Backend): LoadedRun {
   const { runDir, checkpointDir } = checkpointDirOf(dir);
   try {
-    const checkpoint = loadCheckpoint(checkpointDir);
+    const checkpoint = loadCheckpoint(checkpointDir, { backend });
     const { tokenizer, run } = readTokenizerWithRun(checkpoint.tokenizer, join(checkpointDir, CHECKPOINT_FILES.tokenizer));
     if (tokenizer.vocabSize !== checkpoint.config.vocabSize) {
       throw new CliError(`the checkpoint's tokenizer has ${tokenizer.vocabSize} tokens but its model ${checkpoint.config.vocabSize}`, {

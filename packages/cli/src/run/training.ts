@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { countParameters, createModel } from '@moh/model';
+import { createBackend, type Backend } from '@moh/tensor';
 import {
   combineObservers, JsonlMetricsLog, ProgressReporter, resolveCorpusConfig, resolveTrainerConfig, Trainer,
   type StepEvent, type TrainerConfig, type TrainingObserver,
@@ -64,7 +65,8 @@ export async function runTraining(options: TrainOptions, io: CliIo): Promise<Exi
       if (event.kind === 'step') lastStep = event;
     },
   );
-  const setup = options.resume === undefined ? await newRun(options, runDir, observer) : await resumeRun(options.resume, runDir, observer);
+  const backend = threadedBackend(options.threads, say);
+  const setup = options.resume === undefined ? await newRun(options, runDir, observer, backend) : await resumeRun(options.resume, runDir, observer, backend);
   trainer = setup.trainer;
   for (const note of setup.data.notes) say(`note: ${note}`);
   describeRun(setup, say);
@@ -118,7 +120,22 @@ export async function runTraining(options: TrainOptions, io: CliIo): Promise<Exi
   return ExitCode.ok;
 }
 
-async function newRun(options: TrainOptions, runDir: string, onEvent: TrainingObserver): Promise<Setup> {
+/**
+ * The backend of `--threads`: undefined for 1 (the default one), a fast backend with a
+ * helper thread for 2. Its products give the same bits either way, so where a helper
+ * cannot start the run goes on one thread, with a note.
+ */
+function threadedBackend(threads: number, say: (text: string) => void): Backend | undefined {
+  if (threads === 1) return undefined;
+  try {
+    return createBackend('fast', { threads });
+  } catch (error) {
+    say(`note: training on one thread: ${(error as Error).message}`);
+    return undefined;
+  }
+}
+
+async function newRun(options: TrainOptions, runDir: string, onEvent: TrainingObserver, backend: Backend | undefined): Promise<Setup> {
   // Resolved once before the tokenizer exists, so a bad configuration fails before any work.
   const draft = modelConfig(options.preset, options.heads, options.vocab, options.modelConfig);
   const seqLen = options.seqLen ?? draft.maxSeqLen;
@@ -150,7 +167,7 @@ async function newRun(options: TrainOptions, runDir: string, onEvent: TrainingOb
   } catch (error) {
     throw toCliError(error);
   }
-  const model = createModel(config, { seed: options.seed });
+  const model = createModel(config, { seed: options.seed, backend });
   const info: RunInfo = { corpus: source, preset: options.preset, heads: options.heads ?? null };
   const trainer = withCliErrorsSync(() => new Trainer(model, trainerConfig, data.training, {
     onEvent, checkpointDir: join(runDir, RUN_FILES.checkpoint), tokenizer: tokenizerWithRun(data.tokenizer, info),
@@ -158,8 +175,8 @@ async function newRun(options: TrainOptions, runDir: string, onEvent: TrainingOb
   return { runDir, trainer, data: { ...data, notes }, info, fresh: true };
 }
 
-async function resumeRun(dir: string, runDir: string, onEvent: TrainingObserver): Promise<Setup> {
-  const loaded = loadRun(dir);
+async function resumeRun(dir: string, runDir: string, onEvent: TrainingObserver, backend: Backend | undefined): Promise<Setup> {
+  const loaded = loadRun(dir, backend);
   if (loaded.run === null) {
     throw new CliError(`${dir}: the checkpoint has no record of its training data`, {
       hint: 'only runs written by `moh train` can be resumed; start a new run with --out DIR',

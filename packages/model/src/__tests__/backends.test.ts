@@ -3,9 +3,10 @@
  * the reference one, including after the backend's memory has grown, which detaches
  * every view taken before (the parameter store re-takes its views; see store.ts).
  */
-import { availableBackends, referenceBackend, type Backend } from '@moh/tensor';
+import { availableBackends, createBackend, referenceBackend, type Backend } from '@moh/tensor';
 import { expectClose } from '@moh/test-utils';
 import { describe, expect, it } from 'vitest';
+import { resolveConfig } from '../resolve.js';
 import { createModel } from '../model.js';
 import { B, T, tinyBatch, tinyConfig } from './helpers.js';
 
@@ -65,5 +66,34 @@ describe.runIf(fast !== undefined)('fast backend', () => {
     });
     expectClose(losses[1], losses[0], { atol: 1e-4, rtol: 1e-4 }, 'losses');
     big.free();
+  });
+});
+
+describe.runIf(fast !== undefined)('fast backend on two threads', () => {
+  it('gives a training step and a decode the bits of one thread (the seed MoH model, 16 sequences of 80)', () => {
+    const seed = resolveConfig({ preset: 'seed-moh' });
+    const batch = 16;
+    const seqLen = seed.maxSeqLen;
+    const ids = Int32Array.from({ length: batch * seqLen }, (_, i) => (i * 7919) % seed.vocabSize);
+    const targets = Int32Array.from({ length: batch * seqLen }, (_, i) => (i * 104729 + 3) % seed.vocabSize);
+    const run = (threads: number): { loss: number; grads: number[]; logits: number[] } => {
+      const model = createModel(seed, { backend: createBackend('fast', { threads }), seed: 5 });
+      expect(model.backend.threads).toBe(threads);
+      model.zeroGrad();
+      const { loss } = model.forward(ids, targets, batch, seqLen);
+      model.backward();
+      const grads = Array.from(model.grads);
+      // A decode of 16 sequences at once: its products are big enough to split too.
+      const decoder = model.decoder(batch, 8);
+      const logits = Array.from(decoder.append(ids.subarray(0, batch * 8), 8));
+      model.free();
+      return { loss, grads, logits };
+    };
+    const one = run(1);
+    const two = run(2);
+    expect(two.loss).toBe(one.loss);
+    // Indices, not arrays: a failing diff of 10⁵ numbers would take minutes to print.
+    expect(two.grads.findIndex((g, i) => !Object.is(g, one.grads[i]))).toBe(-1);
+    expect(two.logits.findIndex((g, i) => !Object.is(g, one.logits[i]))).toBe(-1);
   });
 });

@@ -24,6 +24,11 @@ export interface BenchmarkOptions {
   readonly variants?: readonly BenchVariant[];
   /** Training batch sizes. Defaults to `[1, 16]`. */
   readonly batchSizes?: readonly number[];
+  /**
+   * Threads of the fast backend (1 or 2: its big matrix products run half on a helper
+   * thread, and so does the matmul yardstick). Defaults to 1; ignored with `backend`.
+   */
+  readonly threads?: number;
   /** Timed rounds (each times every variant a few times per figure, alternating). Defaults to 5, or 2 with `quick`. */
   readonly rounds?: number;
   /** A short run: 2 rounds and fewer repeats and inference samples. Defaults to false. */
@@ -117,7 +122,8 @@ export interface BenchmarkResult {
  * ```
  */
 export function runBenchmark(options: BenchmarkOptions = {}): BenchmarkResult {
-  const backend = options.backend ?? getBackend();
+  const threads = options.threads ?? 1;
+  const backend = options.backend ?? (threads === 1 ? getBackend() : createBackend('fast', { threads }));
   const quick = options.quick ?? false;
   const rounds = options.rounds ?? (quick ? 2 : 5);
   // A few-percent saving has to show through ±20 % swings of a shared machine: each
@@ -139,7 +145,7 @@ export function runBenchmark(options: BenchmarkOptions = {}): BenchmarkResult {
   const matmulSamples = [matmulGflops(backend, 1280, 128, 256, 3)];
   const results: VariantFigures[] = [];
   for (const seqLen of contexts) {
-    const own = (): Backend => (options.backend === undefined ? createBackend(backend.name, { fusedMultiplyAdd: backend.fusedMultiplyAdd }) : backend);
+    const own = (): Backend => (options.backend === undefined ? createBackend(backend.name, { fusedMultiplyAdd: backend.fusedMultiplyAdd, threads: backend.threads }) : backend);
     const subjects = variants.map((variant) => new BenchSubject(createModel(variantConfig(variant, seqLen), { backend: own(), seed }), seed));
     try {
       const checks = variants.map((variant, i) => check(variant, subjects[i], seqLen, seed, progress));

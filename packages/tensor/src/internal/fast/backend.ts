@@ -8,6 +8,7 @@ import type { Backend, Storage } from '../../backend.js';
 import { attentionKernels } from './attention-kernels.js';
 import { copeKernels } from './cope-kernels.js';
 import { CallFrame } from './frame.js';
+import { HelperThread } from './helper.js';
 import { WasmHeap } from './heap.js';
 import { elementwiseKernels } from './elementwise-kernels.js';
 import { matmulKernels } from './matmul-kernels.js';
@@ -23,9 +24,10 @@ const INITIAL_PAGES = 16;
 /**
  * Instantiates `module` on a fresh memory and returns the backend over it. `shared`
  * must match the module: a shared memory of `maximumPages` for the shared variant;
- * `fma` says whether it is the fused multiply-add variant.
+ * `fma` says whether it is the fused multiply-add variant. With `threads` 2 (a shared
+ * memory only) a helper thread runs half of every big dense product.
  */
-export function assembleBackend(module: WebAssembly.Module, shared: boolean, fma: boolean, maximumPages: number): Backend {
+export function assembleBackend(module: WebAssembly.Module, shared: boolean, fma: boolean, maximumPages: number, threads: 1 | 2 = 1): Backend {
   const memory = shared
     ? new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: maximumPages, shared: true })
     : new WebAssembly.Memory({ initial: INITIAL_PAGES });
@@ -33,14 +35,16 @@ export function assembleBackend(module: WebAssembly.Module, shared: boolean, fma
   const wasm = instance.exports as unknown as WasmExports;
   const heap = new WasmHeap(memory, wasm.heapBase());
   const frame = new CallFrame(heap);
+  const helper = threads === 2 ? new HelperThread(module, memory, heap) : null;
   return {
     name: 'fast',
-    label: fma ? 'fast+fma' : 'fast',
+    label: (fma ? 'fast+fma' : 'fast') + (threads === 2 ? ' ×2' : ''),
     fusedMultiplyAdd: fma,
+    threads,
     stableViews: heap.shared,
     allocFloat32: (n: number): Storage<Float32Array> => new WasmStorage(heap, Float32Array, n),
     allocInt32: (n: number): Storage<Int32Array> => new WasmStorage(heap, Int32Array, n),
-    ...matmulKernels(wasm, frame),
+    ...matmulKernels(wasm, frame, helper),
     ...elementwiseKernels(wasm, frame),
     ...rowKernels(wasm, frame),
     ...copeKernels(wasm, frame),

@@ -6,6 +6,7 @@
  */
 import type { Backend } from '../../backend.js';
 import { assembleBackend } from './backend.js';
+import { isHelperThreadSupported } from './helper.js';
 import { SHARED_MAXIMUM_PAGES, wasmBinary } from './wasm-binary.generated.js';
 
 /** `(module (func (result v128) v128.const i32x4 0 0 0 0))`: valid only where SIMD is. */
@@ -59,14 +60,22 @@ export interface FastBackendOptions {
   readonly sharedMemory?: boolean;
   /** Fused multiply-add in the matrix products (default where relaxed SIMD validates). */
   readonly fusedMultiplyAdd?: boolean;
+  /** Threads for the big matrix products: 1 (default) or 2 (a helper thread; Node, shared memory). */
+  readonly threads?: number;
 }
 
-function resolveOptions(options: FastBackendOptions): { shared: boolean; fma: boolean } {
+function resolveOptions(options: FastBackendOptions): { shared: boolean; fma: boolean; threads: 1 | 2 } {
   const fma = options.fusedMultiplyAdd ?? isRelaxedSimdSupported();
   if (fma && !isRelaxedSimdSupported()) {
     throw new Error('fusedMultiplyAdd needs WebAssembly relaxed SIMD, which this runtime lacks (on Node 20 call enableRelaxedSimd() first).');
   }
-  return { shared: options.sharedMemory ?? isSharedMemorySupported(), fma };
+  const shared = options.sharedMemory ?? isSharedMemorySupported();
+  const threads = options.threads ?? 1;
+  if (threads !== 1 && threads !== 2) throw new RangeError(`threads must be 1 or 2, got ${threads}.`);
+  if (threads === 2 && !(shared && isHelperThreadSupported())) {
+    throw new Error('threads: 2 needs a shared WebAssembly memory and Node’s worker_threads; use threads: 1 here.');
+  }
+  return { shared, fma, threads };
 }
 
 /**
@@ -87,19 +96,19 @@ function moduleKey(shared: boolean, fma: boolean): string {
  * {@link loadFastBackend}). Each call makes an independent instance with its own memory.
  */
 export function createFastBackend(options: FastBackendOptions = {}): Backend {
-  const { shared, fma } = resolveOptions(options);
+  const { shared, fma, threads } = resolveOptions(options);
   const key = moduleKey(shared, fma);
   let module = modules.get(key);
   if (!(module instanceof WebAssembly.Module)) {
     module = new WebAssembly.Module(wasmBinary(shared, fma));
     modules.set(key, module);
   }
-  return assembleBackend(module, shared, fma, SHARED_MAXIMUM_PAGES);
+  return assembleBackend(module, shared, fma, SHARED_MAXIMUM_PAGES, threads);
 }
 
 /** Creates a fast backend, compiling the kernels asynchronously the first time (for a browser's main thread). */
 export async function loadFastBackend(options: FastBackendOptions = {}): Promise<Backend> {
-  const { shared, fma } = resolveOptions(options);
+  const { shared, fma, threads } = resolveOptions(options);
   const key = moduleKey(shared, fma);
   let module = modules.get(key);
   if (module === undefined) {
@@ -109,7 +118,7 @@ export async function loadFastBackend(options: FastBackendOptions = {}): Promise
     compiling.catch(() => modules.delete(key));
     module = compiling;
   }
-  return assembleBackend(await module, shared, fma, SHARED_MAXIMUM_PAGES);
+  return assembleBackend(await module, shared, fma, SHARED_MAXIMUM_PAGES, threads);
 }
 
 let sharedSupported: boolean | undefined;

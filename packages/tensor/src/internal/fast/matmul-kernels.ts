@@ -1,11 +1,14 @@
 /**
  * The matrix-product kernels of the fast backend: argument checks and marshalling
- * around the WebAssembly exports of assembly/matmul.ts.
+ * around the WebAssembly exports of assembly/matmul.ts. With a helper thread, a big
+ * dense product runs its first half of the output rows here and its second half there,
+ * at once (the same bits: see helper.ts).
  *
  * @internal
  */
 import type { Kernels } from '../../kernels.js';
 import type { CallFrame } from './frame.js';
+import type { HelperKernel, HelperThread } from './helper.js';
 import { checkSizes, rowExtent, span } from './shapes.js';
 import type { WasmExports } from './wasm-exports.js';
 
@@ -14,8 +17,50 @@ type MatmulKernels = Pick<
   'matmul' | 'matmulTN' | 'matmulNT' | 'matmulRows' | 'matmulColumnBlocks' | 'matmulNTRows' | 'matmulTNRows'
 >;
 
-/** Builds the matrix-product kernels over one module instance and call frame. */
-export function matmulKernels(wasm: WasmExports, frame: CallFrame): MatmulKernels {
+/**
+ * Products of at least this many FLOPs (and 16 rows) are split over the helper thread:
+ * 4 MFLOP take ≈ 80 µs at the kernels' speed, against a few microseconds to wake the
+ * worker and wait for it.
+ */
+export const SPLIT_MIN_FLOPS = 1 << 22;
+
+/** A dense product's export: `(out, a, b, m, k, n, accumulate, lda, ldb, ldc, scratch)`. */
+type DenseExport = (out: number, a: number, b: number, m: number, k: number, n: number, acc: 0 | 1, lda: number, ldb: number, ldc: number, scratch: number) => void;
+
+/**
+ * Where a dense product's rows split: the helper's scratch pointer (allocated here, before
+ * the frame copies anything in), or −1 to run it whole on this thread.
+ */
+function splitScratch(helper: HelperThread | null, m: number, k: number, n: number, scratchBytes: number): number {
+  if (helper === null || m < 16 || 2 * m * k * n < SPLIT_MIN_FLOPS) return -1;
+  return helper.scratch(scratchBytes);
+}
+
+/**
+ * Runs a dense product: whole, or its rows `h … m−1` on the helper while this thread runs
+ * rows `0 … h−1`. `aRowBytes` is how far apart A's rows (for Aᵀ·B its columns) lie.
+ */
+function runDense(
+  run: DenseExport, kernel: HelperKernel, helper: HelperThread | null, helperScratch: number,
+  out: number, a: number, b: number, m: number, k: number, n: number, acc: 0 | 1,
+  lda: number, ldb: number, ldc: number, scratch: number, aRowBytes: number,
+): void {
+  if (helper === null || helperScratch < 0) {
+    run(out, a, b, m, k, n, acc, lda, ldb, ldc, scratch);
+    return;
+  }
+  const h = m >> 1;
+  helper.post(kernel, [out + h * ldc * 4, a + h * aRowBytes, b, m - h, k, n, acc, lda, ldb, ldc, helperScratch]);
+  try {
+    run(out, a, b, h, k, n, acc, lda, ldb, ldc, scratch);
+  } finally {
+    // Whatever happened here, the worker must be done before the frame's block is reused.
+    helper.finish();
+  }
+}
+
+/** Builds the matrix-product kernels over one module instance and call frame (and its helper thread, if any). */
+export function matmulKernels(wasm: WasmExports, frame: CallFrame, helper: HelperThread | null = null): MatmulKernels {
   return {
     matmul(out, a, b, m, k, n, accumulate = false, lda = k, ldb = n, ldc = n) {
       checkSizes(m, k, n, lda, ldb, ldc);
@@ -23,11 +68,14 @@ export function matmulKernels(wasm: WasmExports, frame: CallFrame): MatmulKernel
       const o = frame.output(out, span(m, n, ldc));
       const pa = frame.input(a, span(m, k, lda));
       const pb = frame.input(b, span(k, n, ldb));
-      const s = frame.scratch(wasm.matmulScratchBytes(k));
+      const bytes = wasm.matmulScratchBytes(k);
+      const s = frame.scratch(bytes);
+      const hs = splitScratch(helper, m, k, n, bytes);
       frame.begin();
       try {
-        wasm.matmul(
-          frame.pointer(o), frame.pointer(pa), frame.pointer(pb), m, k, n, accumulate ? 1 : 0, lda, ldb, ldc, frame.pointer(s),
+        runDense(
+          wasm.matmul, 0, helper, hs, frame.pointer(o), frame.pointer(pa), frame.pointer(pb), m, k, n, accumulate ? 1 : 0,
+          lda, ldb, ldc, frame.pointer(s), lda * 4,
         );
       } finally {
         frame.end();
@@ -40,11 +88,15 @@ export function matmulKernels(wasm: WasmExports, frame: CallFrame): MatmulKernel
       const o = frame.output(out, span(m, n, ldc));
       const pa = frame.input(a, span(k, m, lda));
       const pb = frame.input(b, span(k, n, ldb));
-      const s = frame.scratch(wasm.matmulScratchBytes(k));
+      const bytes = wasm.matmulScratchBytes(k);
+      const s = frame.scratch(bytes);
+      const hs = splitScratch(helper, m, k, n, bytes);
       frame.begin();
       try {
-        wasm.matmulTN(
-          frame.pointer(o), frame.pointer(pa), frame.pointer(pb), m, k, n, accumulate ? 1 : 0, lda, ldb, ldc, frame.pointer(s),
+        // Output row i of Aᵀ·B is column i of A, 4 bytes from the next.
+        runDense(
+          wasm.matmulTN, 1, helper, hs, frame.pointer(o), frame.pointer(pa), frame.pointer(pb), m, k, n, accumulate ? 1 : 0,
+          lda, ldb, ldc, frame.pointer(s), 4,
         );
       } finally {
         frame.end();
@@ -57,11 +109,14 @@ export function matmulKernels(wasm: WasmExports, frame: CallFrame): MatmulKernel
       const o = frame.output(out, span(m, n, ldc));
       const pa = frame.input(a, span(m, k, lda));
       const pb = frame.input(b, span(n, k, ldb));
-      const s = frame.scratch(wasm.matmulNTScratchBytes(k, n));
+      const bytes = wasm.matmulNTScratchBytes(k, n);
+      const s = frame.scratch(bytes);
+      const hs = splitScratch(helper, m, k, n, bytes);
       frame.begin();
       try {
-        wasm.matmulNT(
-          frame.pointer(o), frame.pointer(pa), frame.pointer(pb), m, k, n, accumulate ? 1 : 0, lda, ldb, ldc, frame.pointer(s),
+        runDense(
+          wasm.matmulNT, 2, helper, hs, frame.pointer(o), frame.pointer(pa), frame.pointer(pb), m, k, n, accumulate ? 1 : 0,
+          lda, ldb, ldc, frame.pointer(s), lda * 4,
         );
       } finally {
         frame.end();

@@ -57,6 +57,7 @@ export function createReferenceBackend(): Backend {
     name: 'reference',
     label: 'reference',
     fusedMultiplyAdd: false,
+    threads: 1,
     stableViews: true,
     allocFloat32: (n) => plainStorage(new Float32Array(n)),
     allocInt32: (n) => plainStorage(new Int32Array(n)),

@@ -1,0 +1,87 @@
+/**
+ * The two-thread fast backend: big dense products split by output rows over a helper
+ * thread must give the bits of one thread, in every layout.
+ */
+import { describe, expect, it } from 'vitest';
+import { seededValues } from '@moh/test-utils';
+import type { Backend } from '../../backend.js';
+import { createBackend } from '../../backends.js';
+import { SPLIT_MIN_FLOPS } from './matmul-kernels.js';
+import { isHelperThreadSupported } from './helper.js';
+import { isWasmSimdSupported } from './index.js';
+
+type Layout = 'NN' | 'TN' | 'NT';
+
+/** `out` after one product of `be` in `layout` over seeded operands (strided, optionally accumulating). */
+function product(be: Backend, layout: Layout, m: number, k: number, n: number, accumulate: boolean, resident: boolean): number[] {
+  const lda = (layout === 'TN' ? m : k) + 3;
+  const ldb = (layout === 'NT' ? k : n) + 1;
+  const ldc = n + 2;
+  const aRows = layout === 'TN' ? k : m;
+  const bRows = layout === 'NT' ? n : k;
+  const place = (values: Float32Array): Float32Array => {
+    if (!resident) return values;
+    const stored = be.allocFloat32(values.length).data;
+    stored.set(values);
+    return stored;
+  };
+  const a = place(seededValues(m + 7 * k, aRows * lda));
+  const b = place(seededValues(n + 5 * k, bRows * ldb));
+  const out = place(seededValues(3, m * ldc));
+  if (layout === 'NN') be.matmul(out, a, b, m, k, n, accumulate, lda, ldb, ldc);
+  else if (layout === 'TN') be.matmulTN(out, a, b, m, k, n, accumulate, lda, ldb, ldc);
+  else be.matmulNT(out, a, b, m, k, n, accumulate, lda, ldb, ldc);
+  return Array.from(out);
+}
+
+/** The first index where two results differ (or their lengths do), −1 where they are the same bits. */
+function firstDifference(x: readonly number[], y: readonly number[]): number {
+  if (x.length !== y.length) return Math.min(x.length, y.length);
+  return x.findIndex((v, i) => !Object.is(v, y[i]));
+}
+
+describe.skipIf(!isWasmSimdSupported() || !isHelperThreadSupported())('fast backend with a helper thread', () => {
+  const one = createBackend('fast');
+  const two = createBackend('fast', { threads: 2 });
+  const twoPlain = createBackend('fast', { threads: 2, fusedMultiplyAdd: false });
+  const onePlain = createBackend('fast', { fusedMultiplyAdd: false });
+
+  it('says so in its label and thread count', () => {
+    expect(two.threads).toBe(2);
+    expect(one.threads).toBe(1);
+    expect(two.label).toBe(`${one.label} ×2`);
+  });
+
+  // Odd row counts (the halves differ by one), and sizes past the split threshold.
+  const CASES: [Layout, number, number, number][] = [
+    ['NN', 203, 130, 96],
+    ['NT', 301, 128, 200],
+    ['TN', 131, 1200, 64],
+    ['NN', 1280, 128, 256],
+  ];
+
+  it.each(CASES)('%s %i×%i×%i: the bits of one thread (accumulating or not, resident or copied in)', (layout, m, k, n) => {
+    expect(2 * m * k * n).toBeGreaterThanOrEqual(SPLIT_MIN_FLOPS);
+    for (const accumulate of [false, true]) {
+      for (const resident of [true, false]) {
+        // An index, not the arrays: a diff of 300 000 numbers would take minutes to print.
+        const what = `accumulate ${accumulate}, resident ${resident}`;
+        expect(firstDifference(product(two, layout, m, k, n, accumulate, resident), product(one, layout, m, k, n, accumulate, resident)), what).toBe(-1);
+        expect(firstDifference(product(twoPlain, layout, m, k, n, accumulate, resident), product(onePlain, layout, m, k, n, accumulate, resident)), what).toBe(-1);
+      }
+    }
+  });
+
+  it('runs small products whole, with the same bits', () => {
+    expect(firstDifference(product(two, 'NN', 9, 20, 11, false, true), product(one, 'NN', 9, 20, 11, false, true))).toBe(-1);
+  });
+
+  it('refuses a thread count other than 1 or 2, and 2 without a shared memory', () => {
+    expect(() => createBackend('fast', { threads: 3 })).toThrow(/threads must be 1 or 2, got 3/);
+    expect(() => createBackend('fast', { threads: 1.5 })).toThrow(RangeError);
+    // Through the fast backend's own options: an ordinary memory cannot be shared with a worker.
+    return import('./index.js').then(({ createFastBackend }) => {
+      expect(() => createFastBackend({ threads: 2, sharedMemory: false })).toThrow(/needs a shared WebAssembly memory/);
+    });
+  });
+});

@@ -1,0 +1,151 @@
+/**
+ * A second thread for the fast backend: a Node worker that instantiates the same kernels
+ * module on the same shared memory, and runs the second half of a big matrix product
+ * while the calling thread runs the first. A product split by output rows gives every
+ * element the arithmetic it has in one call (each sums over k in the same order, tested
+ * for every layout), so two threads give the same bits as one.
+ *
+ * The threads meet through a few integers of their own shared buffer: the caller writes
+ * a call's arguments, bumps `posted` and wakes the worker; the worker runs it, copies
+ * `posted` into `done` and wakes the caller. Between calls the worker spins briefly
+ * (a training step posts its products back to back) and then sleeps. The constructor
+ * waits until the worker has instantiated the module.
+ *
+ * @internal
+ */
+
+import type { WasmHeap } from './heap.js';
+
+/** The kernels a helper can run, by the index its worker calls: `matmul` 0, `matmulTN` 1, `matmulNT` 2. */
+export type HelperKernel = 0 | 1 | 2;
+
+/** Slots of the control buffer. */
+const POSTED = 0;
+const DONE = 1;
+/** 1 once the worker has its instance; −1 if it failed. */
+const STATE = 2;
+/** 1 when the last call threw in the worker. */
+const FAILED = 3;
+/** The arguments of a call: the kernel, then its 11 numbers (pointers, sizes, flag, strides, scratch). */
+const ARGS = 12;
+
+/** How long the constructor waits for the worker to instantiate the module. */
+const START_TIMEOUT_MS = 10000;
+
+/** Iterations either thread polls before it sleeps on the other. */
+const SPINS = 20000;
+
+/** What the worker runs (CommonJS, evaluated by `worker_threads`). */
+const WORKER_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const { module, memory, control, args } = workerData;
+let kernels;
+try {
+  const k = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  kernels = [k.matmul, k.matmulTN, k.matmulNT];
+  Atomics.store(control, ${STATE}, 1);
+} catch (e) {
+  Atomics.store(control, ${STATE}, -1);
+  throw e;
+}
+let seen = 0;
+for (;;) {
+  for (let i = 0; i < ${SPINS} && Atomics.load(control, ${POSTED}) === seen; i++);
+  Atomics.wait(control, ${POSTED}, seen);
+  seen = Atomics.load(control, ${POSTED});
+  try {
+    kernels[args[0]](args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8], args[9], args[10], args[11]);
+    Atomics.store(control, ${FAILED}, 0);
+  } catch {
+    Atomics.store(control, ${FAILED}, 1);
+  }
+  Atomics.store(control, ${DONE}, seen);
+  Atomics.notify(control, ${DONE});
+}
+`;
+
+/** The slice of Node's `worker_threads` a helper uses. */
+interface WorkerThreads {
+  Worker: new (source: string, options: { eval: true; workerData: unknown }) => { unref(): void };
+}
+
+/** The slice of Node's `process` that finds `worker_threads` (absent in browsers). */
+interface NodeProcess {
+  getBuiltinModule?(id: 'node:worker_threads'): WorkerThreads | undefined;
+}
+
+/** Node's `worker_threads`, or null where there is none (browsers, old Node). */
+function workerThreads(): WorkerThreads | null {
+  const process = (globalThis as { process?: NodeProcess }).process;
+  return process?.getBuiltinModule?.('node:worker_threads') ?? null;
+}
+
+/** Whether this runtime can start a helper thread (Node with `process.getBuiltinModule`). */
+export function isHelperThreadSupported(): boolean {
+  return workerThreads() !== null && typeof SharedArrayBuffer !== 'undefined';
+}
+
+/** One helper thread over one module instance's shared memory. */
+export class HelperThread {
+  private readonly control = new Int32Array(new SharedArrayBuffer(16));
+  private readonly args = new Float64Array(new SharedArrayBuffer(8 * ARGS));
+  private posted = 0;
+  /** The worker's kernel scratch: a block of the heap, grown on demand. */
+  private scratchAt = -1;
+  private scratchBytes = 0;
+
+  /** Starts the worker; throws where {@link isHelperThreadSupported} is false. */
+  constructor(
+    module: WebAssembly.Module,
+    memory: WebAssembly.Memory,
+    private readonly heap: WasmHeap,
+  ) {
+    const threads = workerThreads();
+    if (threads === null) throw new Error('A helper thread needs Node’s worker_threads (Node ≥ 20.16); this runtime has none.');
+    const worker = new threads.Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, control: this.control, args: this.args } });
+    // A sleeping helper must not keep the process alive.
+    worker.unref();
+    // Wait for its instance, so that the backend splits from its first product on.
+    const deadline = performance.now() + START_TIMEOUT_MS;
+    while (Atomics.load(this.control, STATE) === 0 && performance.now() < deadline) Atomics.wait(this.control, STATE, 0, 10);
+    if (!this.ready) throw new Error('The helper thread did not start: create the backend with threads: 1.');
+  }
+
+  /** Whether the worker took its instance of the module (the constructor waited for it). */
+  get ready(): boolean {
+    return Atomics.load(this.control, STATE) === 1;
+  }
+
+  /**
+   * The worker's scratch, at least `bytes` long. Call before the caller's frame copies
+   * its arguments in: growing it may grow the memory.
+   */
+  scratch(bytes: number): number {
+    if (bytes > this.scratchBytes) {
+      if (this.scratchAt >= 0) this.heap.free(this.scratchAt);
+      this.scratchAt = -1;
+      this.scratchBytes = Math.max(bytes, 2 * this.scratchBytes);
+      this.scratchAt = this.heap.alloc(this.scratchBytes, false);
+    }
+    return this.scratchAt;
+  }
+
+  /** Hands the worker one kernel call (its arguments as the export takes them); then {@link HelperThread.finish}. */
+  post(kernel: HelperKernel, args: readonly number[]): void {
+    this.args[0] = kernel;
+    for (let i = 0; i < args.length; i++) this.args[1 + i] = args[i];
+    this.posted++;
+    Atomics.store(this.control, POSTED, this.posted);
+    Atomics.notify(this.control, POSTED);
+  }
+
+  /** Waits for the posted call; throws if it failed in the worker. */
+  finish(): void {
+    const control = this.control;
+    for (let i = 0; i < SPINS && Atomics.load(control, DONE) !== this.posted; i++);
+    for (let done = Atomics.load(control, DONE); done !== this.posted; done = Atomics.load(control, DONE)) {
+      Atomics.wait(control, DONE, done);
+    }
+    if (Atomics.load(control, FAILED) === 1) throw new Error('A kernel call failed in the helper thread.');
+  }
+}
