@@ -21,7 +21,7 @@
  * @packageDocumentation
  */
 import type { HeadRouting } from '@moh/head-router';
-import { referenceBackend, type Kernels, type Workspace } from '@moh/tensor';
+import { referenceBackend, type AttentionBackwardCall, type AttentionForwardCall, type Kernels, type Workspace } from '@moh/tensor';
 import type { AttentionConfig } from './config.js';
 import { planBlocks, type HeadStash, type PassLayout } from './blocks.js';
 import { HeadBlockEngine, type HeadView, type TransposedKeys } from './head-block.js';
@@ -67,7 +67,7 @@ export class AttentionCore {
       position.kind === 'cope' && params.cope !== undefined && grads.cope !== undefined
         ? { params, grads, positions: this.positions }
         : null;
-    this.engine = new HeadBlockEngine(kernels, this.D, this.G * this.D, cope, workspace);
+    this.engine = new HeadBlockEngine(this.D, this.G * this.D, cope);
     this.activeHeads = workspace.int32(this.H);
   }
 
@@ -113,6 +113,7 @@ export class AttentionCore {
     const hd = H * D;
     const n = routing.rows;
     if (n === 1) this.projectOneRow(x, routing, qc);
+    const calls: AttentionForwardCall[] = [];
     let base = 0;
     let runEnd = 0;
     for (let h = 0; h < H; h++) {
@@ -144,9 +145,11 @@ export class AttentionCore {
         for (let r = 0; r < count; r++) this.rope.rotate(qc, at + r * D, layout.startPos + (rows[r] % layout.rowsPerSeq));
       }
       planBlocks(stashes[h], rows, layout, window, this.positions, this.workspace);
-      this.engine.forward(stashes[h], this.headView(h, base), qc, keys, keysT, values, oc);
+      calls.push(this.engine.forwardCall(stashes[h], this.headView(h, base), qc, keys, keysT, values, oc));
       base += count;
     }
+    // Every head at once: a backend with a helper thread runs some of them there.
+    kernels.attentionHeadsForward(calls);
     this.combine(routing, oc, gated, y);
   }
 
@@ -194,7 +197,7 @@ export class AttentionCore {
   /** Where head `h`, whose compact rows start at `base`, lives in the pass buffers. */
   private headView(h: number, base: number): HeadView {
     const D = this.D;
-    return { base, kvCol: Math.floor(h / this.ratio) * D, tableOff: h * this.positions * D };
+    return { base, kvCol: Math.floor(h / this.ratio) * D, tableOff: h * this.positions * D, head: h };
   }
 
   /** `gated_h[row] = gate[row,h]·o_h[row]` on active pairs (0 elsewhere), then `y = gated` (written into `y` directly) or `gated·W_o`. */
@@ -271,17 +274,25 @@ export class AttentionCore {
     dKeys.fill(0);
     dValues.fill(0);
     const gates = routing.gates;
+    const calls: AttentionBackwardCall[] = [];
     let base = 0;
     for (let h = 0; h < H; h++) {
       const rows = routing.activeRows[h];
       const count = rows.length;
       if (count === 0) continue;
       gateKernels(kernels, count).headGateBackward(dGates, dOc.subarray(base * D), dGatedIn, oc.subarray(base * D), gates, rows, h, count, H, D);
-      this.engine.backward(stashes[h], this.headView(h, base), dOc, qc, keys, values, dQc, dKeys, dValues);
-      if (this.rope !== null) {
-        for (let r = 0; r < count; r++) this.rope.rotateBack(dQc, (base + r) * D, startPos + (rows[r] % rowsPerSeq));
-      }
+      calls.push(this.engine.backwardCall(stashes[h], this.headView(h, base), dOc, qc, keys, values, dQc, dKeys, dValues));
       base += count;
+    }
+    // Every head at once (a KV group's heads add into its key and value gradients in head order).
+    kernels.attentionHeadsBackward(calls);
+    if (this.rope !== null) {
+      base = 0;
+      for (let h = 0; h < H; h++) {
+        const rows = routing.activeRows[h];
+        for (let r = 0; r < rows.length; r++) this.rope.rotateBack(dQc, (base + r) * D, startPos + (rows[r] % rowsPerSeq));
+        base += rows.length;
+      }
     }
     if (this.rope !== null) {
       for (let row = 0; row < n; row++) {

@@ -11,8 +11,8 @@
  *   leaves exact zeros outside the bands;
  * - `Ob = P·V` (`matmul`), straight into the head's output slice.
  *
- * All the blocks of a head go to the kernels in one call (`attentionBlocksForward`,
- * `attentionBlocksBackward` of `@moh/tensor`), which run exactly that sequence of kernels
+ * All the blocks of a head are one call (`attentionBlocksForward`,
+ * `attentionBlocksBackward` of `@moh/tensor`), which runs exactly that sequence of kernels
  * block after block: a block used to cost ~6 kernel calls forward and ~10 backward, whose
  * marshalling outweighed the arithmetic of small blocks (a decode step's single rows, a
  * routed head's sparse rows). Inactive (row, head) pairs are never part of a block, so
@@ -29,7 +29,7 @@
  *
  * @packageDocumentation
  */
-import type { Kernels, Workspace } from '@moh/tensor';
+import type { AttentionBackwardCall, AttentionForwardCall } from '@moh/tensor';
 import type { HeadStash } from './blocks.js';
 
 /** The records holding the `(H, P, D)` CoPE tables and their gradient (re-read at each use). */
@@ -72,29 +72,32 @@ export interface HeadView {
   readonly kvCol: number;
   /** `h·P·D`: start of the head's CoPE table. */
   readonly tableOff: number;
+  /** The head's index h. */
+  readonly head: number;
 }
 
-/** Runs the blocks of one head at a time for a layer's geometry. */
+/**
+ * Makes each head's fused-kernel call for a layer's geometry; the layer hands all its
+ * heads' calls to the kernels at once (`attentionHeadsForward` / `attentionHeadsBackward`).
+ */
 export class HeadBlockEngine {
   private readonly scale: number;
 
   constructor(
-    private readonly kernels: Kernels,
     private readonly headDim: number,
     private readonly kvStride: number,
     private readonly cope: CopeTables | null,
-    // The fused kernels size their own scratch; kept so the layer's construction is unchanged.
-    _workspace: Workspace,
   ) {
     this.scale = 1 / Math.sqrt(headDim);
   }
 
   /**
-   * Forward of every block of `stash` (planned by `planBlocks`): weights into the stash,
-   * the head's outputs into its rows of `oc`, from its queries in `qc`. With `keysT`
-   * (a KV cache), the scores read it instead of `keys`.
+   * The call that runs the forward of every block of `stash` (planned by `planBlocks`):
+   * weights into the stash, the head's outputs into its rows of `oc`, from its queries in
+   * `qc`. With `keysT` (a KV cache), the scores read it instead of `keys`. Heads are
+   * independent in the forward, so each is its own `group` (`h`).
    */
-  forward(
+  forwardCall(
     stash: HeadStash,
     head: HeadView,
     qc: Float32Array,
@@ -102,26 +105,31 @@ export class HeadBlockEngine {
     keysT: TransposedKeys | null,
     values: Float32Array,
     oc: Float32Array,
-  ): void {
+  ): AttentionForwardCall {
     const { headDim: D, kvStride, cope } = this;
     const at = head.base * D;
     const [k, ldk] = keysT === null ? [keys.subarray(head.kvCol), kvStride] : [keysT.data.subarray(head.kvCol * keysT.ld), keysT.ld];
     // The table view is taken at the call: a kernel call may grow the memory and detach an older one.
     const table = cope === null ? null : (cope.params.cope as Float32Array).subarray(head.tableOff);
-    this.kernels.attentionBlocksForward(
-      oc.subarray(at), stash.probs, stash.z, stash.blocks, qc.subarray(at), k, values.subarray(head.kvCol),
-      stash.lo, stash.hi, stash.packed, table, this.scale, cope?.positions ?? 0, keysT !== null,
-      stash.blockCount, D, ldk, kvStride,
-    );
+    return {
+      args: [
+        oc.subarray(at), stash.probs, stash.z, stash.blocks, qc.subarray(at), k, values.subarray(head.kvCol),
+        stash.lo, stash.hi, stash.packed, table, this.scale, cope?.positions ?? 0, keysT !== null,
+        stash.blockCount, D, ldk, kvStride,
+      ],
+      group: head.head,
+    };
   }
 
   /**
-   * Backward of {@link HeadBlockEngine.forward}. `dOc` holds the gradient of the head's
-   * outputs on its rows (the gate already applied); writes its query gradients into its
-   * rows of `dQc` (overwritten) and adds key/value gradients into `dKeys`/`dValues`
-   * (laid out like `keys`), and CoPE table gradients into the layer's.
+   * The call that runs the backward of {@link HeadBlockEngine.forwardCall}. `dOc` holds
+   * the gradient of the head's outputs on its rows (the gate already applied); the call
+   * writes its query gradients into its rows of `dQc` (overwritten) and adds key/value
+   * gradients into `dKeys`/`dValues` (laid out like `keys`), and CoPE table gradients
+   * into the layer's. Its `group` is the head's KV group: the heads of a group add into
+   * the same key and value gradients, in head order.
    */
-  backward(
+  backwardCall(
     stash: HeadStash,
     head: HeadView,
     dOc: Float32Array,
@@ -131,16 +139,19 @@ export class HeadBlockEngine {
     dQc: Float32Array,
     dKeys: Float32Array,
     dValues: Float32Array,
-  ): void {
+  ): AttentionBackwardCall {
     const { headDim: D, kvStride, cope } = this;
     const at = head.base * D;
     const col = head.kvCol;
     const table = cope === null ? null : (cope.params.cope as Float32Array).subarray(head.tableOff);
     const dTable = cope === null ? null : (cope.grads.cope as Float32Array).subarray(head.tableOff);
-    this.kernels.attentionBlocksBackward(
-      dQc.subarray(at), dKeys.subarray(col), dValues.subarray(col), dTable, dOc.subarray(at), qc.subarray(at),
-      keys.subarray(col), values.subarray(col), stash.probs, stash.z, stash.blocks, stash.lo, stash.hi, stash.packed,
-      table, this.scale, cope?.positions ?? 0, stash.blockCount, D, kvStride, kvStride,
-    );
+    return {
+      args: [
+        dQc.subarray(at), dKeys.subarray(col), dValues.subarray(col), dTable, dOc.subarray(at), qc.subarray(at),
+        keys.subarray(col), values.subarray(col), stash.probs, stash.z, stash.blocks, stash.lo, stash.hi, stash.packed,
+        table, this.scale, cope?.positions ?? 0, stash.blockCount, D, kvStride, kvStride,
+      ],
+      group: col / D,
+    };
   }
 }

@@ -9,7 +9,7 @@
  * @packageDocumentation
  */
 export type { AdamStepOptions, BackendName, Kernels } from './kernels.js';
-export { ATTENTION_BLOCK_FIELDS, AttentionBlock } from './kernels/attention.js';
+export { ATTENTION_BLOCK_FIELDS, AttentionBlock, type AttentionBackwardCall, type AttentionForwardCall } from './kernels/attention.js';
 export type { HeadGating } from './kernels/route.js';
 export type { Backend, Storage } from './backend.js';
 export { availableBackends, createBackend, enableRelaxedSimd, fastBackend, getBackend, loadBackend, referenceBackend } from './backends.js';

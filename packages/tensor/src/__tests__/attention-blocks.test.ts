@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { dot, expectClose, FLOAT32_GRADCHECK, gradcheck, seededValues } from '@moh/test-utils';
 import { availableBackends } from '../backends.js';
 import type { Kernels } from '../kernels.js';
-import { ATTENTION_BLOCK_FIELDS as FIELDS, AttentionBlock as F } from '../kernels/attention.js';
+import { ATTENTION_BLOCK_FIELDS as FIELDS, AttentionBlock as F, type AttentionBackwardCall } from '../kernels/attention.js';
 
 /** One head's blocks over its active rows, planned like `@moh/attention`'s planBlocks. */
 interface Plan {
@@ -369,6 +369,30 @@ describe.each(availableBackends().map((b) => [b.label, b] as const))('%s backend
       const h = x.table === null ? FLOAT32_GRADCHECK.h : 1e-3;
       gradcheck(loss, inputs, analytic, { ...FLOAT32_GRADCHECK, h, maxElements: 96, label: c.name });
     });
+  });
+
+  it('the heads kernels run every call as alone, and a group\'s backwards in order into shared gradients', () => {
+    const x = problem(CASES[CASES.length - 1], 41);
+    const alone = fusedForward(be, x, false);
+    const many = { out: alone.out.map(() => Number.NaN), probs: alone.probs.map(() => Number.NaN), z: alone.z.map(() => Number.NaN), blocks: x.p.blocks.slice() };
+    const { p } = x;
+    const args = [x.q, x.keys.subarray(x.col), x.values.subarray(x.col), p.lo, p.hi, p.packed, x.table, x.scale, x.P, false, p.blockCount, x.D, x.ld, x.ld] as const;
+    be.attentionHeadsForward([{ args: [many.out, many.probs, many.z, many.blocks, ...args], group: 0 }]);
+    expect([bits(many.out), bits(many.probs), bits(many.blocks)]).toEqual([bits(alone.out), bits(alone.probs), bits(alone.blocks)]);
+    // Two backwards of one group (two output gradients) add into the same dK, dV in order.
+    const [d1, d2] = [seededValues(43, p.rows * x.D), seededValues(47, p.rows * x.D)];
+    const start = startingGrads(x, 53);
+    const want = copyGrads(start);
+    fusedBackward(be, x, d1, alone, want);
+    fusedBackward(be, x, d2, alone, want);
+    const g = copyGrads(start);
+    const call = (dOut: Float32Array): AttentionBackwardCall => ({
+      args: [g.dQ, g.dKeys.subarray(x.col), g.dValues.subarray(x.col), g.dTable, dOut, x.q, x.keys.subarray(x.col), x.values.subarray(x.col),
+        alone.probs, alone.z, alone.blocks, p.lo, p.hi, p.packed, x.table, x.scale, x.P, p.blockCount, x.D, x.ld, x.ld],
+      group: 0,
+    });
+    be.attentionHeadsBackward([call(d1), call(d2)]);
+    expect([bits(g.dQ), bits(g.dKeys), bits(g.dValues)]).toEqual([bits(want.dQ), bits(want.dKeys), bits(want.dValues)]);
   });
 
   it('a wrong key stride, layout or sign is caught by the float64 comparison', () => {

@@ -145,4 +145,31 @@ export interface AttentionKernels {
     ldk: number,
     ldv: number,
   ): void;
+  /**
+   * Several heads' {@link AttentionKernels.attentionBlocksForward}, each call with the
+   * bits it has alone. Calls of one `group` run in list order; a backend with a helper
+   * thread runs some groups there meanwhile (the calls must not write what another
+   * group's read or write).
+   */
+  attentionHeadsForward(calls: readonly AttentionForwardCall[]): void;
+  /**
+   * Several heads' {@link AttentionKernels.attentionBlocksBackward}, as
+   * {@link AttentionKernels.attentionHeadsForward}: the heads of one KV group share one
+   * `group`, since they add into the same key and value gradients, in list order.
+   */
+  attentionHeadsBackward(calls: readonly AttentionBackwardCall[]): void;
+}
+
+/** One head's {@link AttentionKernels.attentionBlocksForward}: its arguments, and the group it runs in. */
+export interface AttentionForwardCall {
+  readonly args: Parameters<AttentionKernels['attentionBlocksForward']>;
+  /** Calls of one group run on one thread, in list order. */
+  readonly group: number;
+}
+
+/** One head's {@link AttentionKernels.attentionBlocksBackward}: its arguments, and the group it runs in. */
+export interface AttentionBackwardCall {
+  readonly args: Parameters<AttentionKernels['attentionBlocksBackward']>;
+  /** Calls of one group run on one thread, in list order. */
+  readonly group: number;
 }

@@ -9,13 +9,37 @@
 import type { Kernels } from '../../kernels.js';
 import { ATTENTION_BLOCK_FIELDS, AttentionBlock } from '../../kernels/attention.js';
 import { checkAttentionBlocks, checkHeadGate } from '../attention-blocks.js';
+import { AttentionHeads } from './attention-heads.js';
 import type { CallFrame } from './frame.js';
+import type { WasmHeap } from './heap.js';
+import type { HelperThread } from './helper.js';
 import type { WasmExports } from './wasm-exports.js';
 
-type AttentionKernels = Pick<Kernels, 'attentionBlocksForward' | 'attentionBlocksBackward' | 'headGateForward' | 'headGateBackward'>;
+type AttentionKernels = Pick<
+  Kernels,
+  'attentionBlocksForward' | 'attentionBlocksBackward' | 'attentionHeadsForward' | 'attentionHeadsBackward' | 'headGateForward' | 'headGateBackward'
+>;
 
-/** Builds the fused attention kernels over one module instance and call frame. */
-export function attentionKernels(wasm: WasmExports, frame: CallFrame): AttentionKernels {
+/**
+ * Builds the fused attention kernels over one module instance and call frame. With a
+ * helper thread, several heads' calls split over it (see attention-heads.ts).
+ */
+export function attentionKernels(wasm: WasmExports, frame: CallFrame, heap: WasmHeap, helper: HelperThread | null = null): AttentionKernels {
+  const single = singleHeadKernels(wasm, frame);
+  const heads = helper === null ? null : new AttentionHeads(wasm, heap, helper);
+  return {
+    ...single,
+    attentionHeadsForward(calls) {
+      if (heads === null || !heads.forward(calls)) for (const call of calls) single.attentionBlocksForward(...call.args);
+    },
+    attentionHeadsBackward(calls) {
+      if (heads === null || !heads.backward(calls)) for (const call of calls) single.attentionBlocksBackward(...call.args);
+    },
+  };
+}
+
+/** The kernels of one call each. */
+function singleHeadKernels(wasm: WasmExports, frame: CallFrame): Omit<AttentionKernels, 'attentionHeadsForward' | 'attentionHeadsBackward'> {
   return {
     headGateForward(out, o, gates, rows, head, count, heads, headDim) {
       const extent = checkHeadGate(out.length, gates.length, o.length, rows, head, count, heads, headDim);

@@ -49,7 +49,7 @@ export function assembleBackend(module: WebAssembly.Module, shared: boolean, fma
     ...rowKernels(wasm, frame),
     ...copeKernels(wasm, frame),
     ...reduceKernels(wasm, frame),
-    ...attentionKernels(wasm, frame),
+    ...attentionKernels(wasm, frame, heap, helper),
     ...routeKernels(wasm, frame),
   };
 }

@@ -72,6 +72,44 @@ describe.skipIf(!isWasmSimdSupported() || !isHelperThreadSupported())('fast back
     }
   });
 
+  // Row-gathered products split their list (or, Aᵀ·B, their output rows): every other
+  // row of 1,001, backwards, so the halves interleave in A.
+  const R = 1001;
+  const rows = Int32Array.from({ length: Math.ceil(R / 2) }, (_, i) => R - 1 - 2 * i);
+  const gathered = (be: Backend, kind: 'rows' | 'ntRows' | 'tnRows', compact: boolean, accumulate: boolean): number[] => {
+    const [k, n, m] = [96, 80, 120];
+    const count = rows.length;
+    const store = (values: Float32Array): Float32Array => {
+      const stored = be.allocFloat32(values.length).data;
+      stored.set(values);
+      return stored;
+    };
+    const list = be.allocInt32(count).data;
+    list.set(rows);
+    if (kind === 'tnRows') {
+      const out = store(seededValues(4, m * n));
+      const a = store(seededValues(5, R * m));
+      const b = store(seededValues(6, (compact ? count : R) * n));
+      be.matmulTNRows(out, a, b, list, count, m, n, accumulate, m, n, n, compact);
+      return Array.from(out);
+    }
+    const out = store(seededValues(7, (compact && kind === 'rows' ? count : R) * n));
+    const a = store(seededValues(8, (compact && kind === 'ntRows' ? count : R) * k));
+    const b = store(seededValues(9, k * n));
+    if (kind === 'rows') be.matmulRows(out, a, b, list, count, k, n, accumulate, k, n, n, compact);
+    else be.matmulNTRows(out, a, b, list, count, k, n, accumulate, k, k, n, compact);
+    return Array.from(out);
+  };
+
+  it.each(['rows', 'ntRows', 'tnRows'] as const)('gathered %s: the bits of one thread (compact or not, accumulating or not)', (kind) => {
+    for (const compact of [false, true]) {
+      for (const accumulate of [false, true]) {
+        const what = `compact ${compact}, accumulate ${accumulate}`;
+        expect(firstDifference(gathered(two, kind, compact, accumulate), gathered(one, kind, compact, accumulate)), what).toBe(-1);
+      }
+    }
+  });
+
   it('runs small products whole, with the same bits', () => {
     expect(firstDifference(product(two, 'NN', 9, 20, 11, false, true), product(one, 'NN', 9, 20, 11, false, true))).toBe(-1);
   });

@@ -1,9 +1,10 @@
 /**
  * A second thread for the fast backend: a Node worker that instantiates the same kernels
  * module on the same shared memory, and runs the second half of a big matrix product
- * while the calling thread runs the first. A product split by output rows gives every
- * element the arithmetic it has in one call (each sums over k in the same order, tested
- * for every layout), so two threads give the same bits as one.
+ * while the calling thread runs the first, or some heads' attention while it runs the
+ * others. A product split by output rows gives every element the arithmetic it has in
+ * one call (each sums over k in the same order, tested for every layout), and a head's
+ * attention is one call either way, so two threads give the same bits as one.
  *
  * The threads meet through a few integers of their own shared buffer: the caller writes
  * a call's arguments, bumps `posted` and wakes the worker; the worker runs it, copies
@@ -16,18 +17,32 @@
 
 import type { WasmHeap } from './heap.js';
 
-/** The kernels a helper can run, by the index its worker calls: `matmul` 0, `matmulTN` 1, `matmulNT` 2. */
-export type HelperKernel = 0 | 1 | 2;
+/**
+ * The kernels a helper can run, by the index its worker calls: `matmul` 0, `matmulTN` 1,
+ * `matmulNT` 2, `attentionBlocksForward` 3, `attentionBlocksBackward` 4, `matmulRows` 5,
+ * `matmulNTRows` 6, `matmulTNRows` 7.
+ */
+export type HelperKernel = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7;
+
+/** One call for the helper: a kernel and the numbers its export takes (pointers, sizes, flags). */
+export interface HelperCall {
+  readonly kernel: HelperKernel;
+  readonly args: readonly number[];
+}
 
 /** Slots of the control buffer. */
 const POSTED = 0;
 const DONE = 1;
 /** 1 once the worker has its instance; −1 if it failed. */
 const STATE = 2;
-/** 1 when the last call threw in the worker. */
+/** 1 when the last calls threw in the worker. */
 const FAILED = 3;
-/** The arguments of a call: the kernel, then its 11 numbers (pointers, sizes, flag, strides, scratch). */
-const ARGS = 12;
+/** How many calls are posted. */
+const COUNT = 4;
+/** Slots per call: the kernel, then up to 22 numbers (the attention backward's with its scratch). */
+const STRIDE = 24;
+/** Calls one post may hold. */
+const MAX_CALLS = 64;
 
 /** How long the constructor waits for the worker to instantiate the module. */
 const START_TIMEOUT_MS = 10000;
@@ -42,7 +57,9 @@ const { module, memory, control, args } = workerData;
 let kernels;
 try {
   const k = new WebAssembly.Instance(module, { env: { memory } }).exports;
-  kernels = [k.matmul, k.matmulTN, k.matmulNT];
+  kernels = [
+    k.matmul, k.matmulTN, k.matmulNT, k.attentionBlocksForward, k.attentionBlocksBackward, k.matmulRows, k.matmulNTRows, k.matmulTNRows,
+  ];
   Atomics.store(control, ${STATE}, 1);
 } catch (e) {
   Atomics.store(control, ${STATE}, -1);
@@ -54,7 +71,11 @@ for (;;) {
   Atomics.wait(control, ${POSTED}, seen);
   seen = Atomics.load(control, ${POSTED});
   try {
-    kernels[args[0]](args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8], args[9], args[10], args[11]);
+    // Every call gets ${STRIDE - 1} numbers; an export ignores those past its parameters.
+    for (let c = 0, n = Atomics.load(control, ${COUNT}); c < n; c++) {
+      const a = args.subarray(c * ${STRIDE} + 1, (c + 1) * ${STRIDE});
+      kernels[args[c * ${STRIDE}]](...a);
+    }
     Atomics.store(control, ${FAILED}, 0);
   } catch {
     Atomics.store(control, ${FAILED}, 1);
@@ -87,8 +108,8 @@ export function isHelperThreadSupported(): boolean {
 
 /** One helper thread over one module instance's shared memory. */
 export class HelperThread {
-  private readonly control = new Int32Array(new SharedArrayBuffer(16));
-  private readonly args = new Float64Array(new SharedArrayBuffer(8 * ARGS));
+  private readonly control = new Int32Array(new SharedArrayBuffer(32));
+  private readonly args = new Float64Array(new SharedArrayBuffer(8 * STRIDE * MAX_CALLS));
   private posted = 0;
   /** The worker's kernel scratch: a block of the heap, grown on demand. */
   private scratchAt = -1;
@@ -130,16 +151,23 @@ export class HelperThread {
     return this.scratchAt;
   }
 
-  /** Hands the worker one kernel call (its arguments as the export takes them); then {@link HelperThread.finish}. */
-  post(kernel: HelperKernel, args: readonly number[]): void {
-    this.args[0] = kernel;
-    for (let i = 0; i < args.length; i++) this.args[1 + i] = args[i];
+  /**
+   * Hands the worker calls to run in order (at most 64; each export's arguments as it
+   * takes them); then {@link HelperThread.finish}.
+   */
+  post(calls: readonly HelperCall[]): void {
+    if (calls.length > MAX_CALLS) throw new RangeError(`A helper takes at most ${MAX_CALLS} calls at once, got ${calls.length}.`);
+    calls.forEach((call, c) => {
+      this.args[c * STRIDE] = call.kernel;
+      this.args.set(call.args, c * STRIDE + 1);
+    });
+    Atomics.store(this.control, COUNT, calls.length);
     this.posted++;
     Atomics.store(this.control, POSTED, this.posted);
     Atomics.notify(this.control, POSTED);
   }
 
-  /** Waits for the posted call; throws if it failed in the worker. */
+  /** Waits for the posted calls; throws if one failed in the worker. */
   finish(): void {
     const control = this.control;
     for (let i = 0; i < SPINS && Atomics.load(control, DONE) !== this.posted; i++);

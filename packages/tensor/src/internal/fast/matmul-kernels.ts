@@ -37,6 +37,20 @@ function splitScratch(helper: HelperThread | null, m: number, k: number, n: numb
 }
 
 /**
+ * Runs `here` on this thread while the helper runs `kernel` with `helperArgs` (the other
+ * part of a split product), then waits for it: whatever happened here, the worker must be
+ * done before the frame's block is reused.
+ */
+function alongside(helper: HelperThread, kernel: HelperKernel, helperArgs: readonly number[], here: () => void): void {
+  helper.post([{ kernel, args: helperArgs }]);
+  try {
+    here();
+  } finally {
+    helper.finish();
+  }
+}
+
+/**
  * Runs a dense product: whole, or its rows `h … m−1` on the helper while this thread runs
  * rows `0 … h−1`. `aRowBytes` is how far apart A's rows (for Aᵀ·B its columns) lie.
  */
@@ -50,13 +64,9 @@ function runDense(
     return;
   }
   const h = m >> 1;
-  helper.post(kernel, [out + h * ldc * 4, a + h * aRowBytes, b, m - h, k, n, acc, lda, ldb, ldc, helperScratch]);
-  try {
-    run(out, a, b, h, k, n, acc, lda, ldb, ldc, scratch);
-  } finally {
-    // Whatever happened here, the worker must be done before the frame's block is reused.
-    helper.finish();
-  }
+  alongside(helper, kernel, [out + h * ldc * 4, a + h * aRowBytes, b, m - h, k, n, acc, lda, ldb, ldc, helperScratch], () =>
+    run(out, a, b, h, k, n, acc, lda, ldb, ldc, scratch),
+  );
 }
 
 /** Builds the matrix-product kernels over one module instance and call frame (and its helper thread, if any). */
@@ -131,13 +141,21 @@ export function matmulKernels(wasm: WasmExports, frame: CallFrame, helper: Helpe
       const pa = frame.input(a, span(extent, k, lda));
       const pb = frame.input(b, span(k, n, ldb));
       const pr = frame.input(rows, count);
-      const s = frame.scratch(wasm.matmulScratchBytes(k));
+      const bytes = wasm.matmulScratchBytes(k);
+      const s = frame.scratch(bytes);
+      const hs = splitScratch(helper, count, k, n, bytes);
       frame.begin();
       try {
-        wasm.matmulRows(
-          frame.pointer(o), frame.pointer(pa), frame.pointer(pb), frame.pointer(pr), count, k, n,
-          accumulate ? 1 : 0, lda, ldb, ldc, frame.pointer(s), compact ? 1 : 0,
-        );
+        const [po, pA, pB, pR, pS] = [frame.pointer(o), frame.pointer(pa), frame.pointer(pb), frame.pointer(pr), frame.pointer(s)];
+        const acc = accumulate ? 1 : 0;
+        const flag = compact ? 1 : 0;
+        if (helper === null || hs < 0) wasm.matmulRows(po, pA, pB, pR, count, k, n, acc, lda, ldb, ldc, pS, flag);
+        else {
+          // The listed rows split in two; compact outputs are the list's order, others the rows themselves.
+          const h = count >> 1;
+          const helperArgs = [compact ? po + h * ldc * 4 : po, pA, pB, pR + h * 4, count - h, k, n, acc, lda, ldb, ldc, hs, flag];
+          alongside(helper, 5, helperArgs, () => wasm.matmulRows(po, pA, pB, pR, h, k, n, acc, lda, ldb, ldc, pS, flag));
+        }
       } finally {
         frame.end();
       }
@@ -173,13 +191,21 @@ export function matmulKernels(wasm: WasmExports, frame: CallFrame, helper: Helpe
       const pa = frame.input(a, span(compact ? count : extent, k, lda));
       const pb = frame.input(b, span(n, k, ldb));
       const pr = frame.input(rows, count);
-      const s = frame.scratch(wasm.matmulNTScratchBytes(k, n));
+      const bytes = wasm.matmulNTScratchBytes(k, n);
+      const s = frame.scratch(bytes);
+      const hs = splitScratch(helper, count, k, n, bytes);
       frame.begin();
       try {
-        wasm.matmulNTRows(
-          frame.pointer(o), frame.pointer(pa), frame.pointer(pb), frame.pointer(pr), count, k, n,
-          accumulate ? 1 : 0, lda, ldb, ldc, frame.pointer(s), compact ? 1 : 0,
-        );
+        const [po, pA, pB, pR, pS] = [frame.pointer(o), frame.pointer(pa), frame.pointer(pb), frame.pointer(pr), frame.pointer(s)];
+        const acc = accumulate ? 1 : 0;
+        const flag = compact ? 1 : 0;
+        if (helper === null || hs < 0) wasm.matmulNTRows(po, pA, pB, pR, count, k, n, acc, lda, ldb, ldc, pS, flag);
+        else {
+          // The listed rows split in two; a compact A is read in the list's order.
+          const h = count >> 1;
+          const helperArgs = [po, compact ? pA + h * lda * 4 : pA, pB, pR + h * 4, count - h, k, n, acc, lda, ldb, ldc, hs, flag];
+          alongside(helper, 6, helperArgs, () => wasm.matmulNTRows(po, pA, pB, pR, h, k, n, acc, lda, ldb, ldc, pS, flag));
+        }
       } finally {
         frame.end();
       }
@@ -193,13 +219,21 @@ export function matmulKernels(wasm: WasmExports, frame: CallFrame, helper: Helpe
       const pa = frame.input(a, span(extent, m, lda));
       const pb = frame.input(b, span(compact ? count : extent, n, ldb));
       const pr = frame.input(rows, count);
-      const s = frame.scratch(count === 0 ? 0 : wasm.matmulTNRowsScratchBytes(m, n));
+      const bytes = count === 0 ? 0 : wasm.matmulTNRowsScratchBytes(m, n);
+      const s = frame.scratch(bytes);
+      const hs = splitScratch(helper, m, count, n, bytes);
       frame.begin();
       try {
-        wasm.matmulTNRows(
-          frame.pointer(o), frame.pointer(pa), frame.pointer(pb), frame.pointer(pr), count, m, n,
-          accumulate ? 1 : 0, lda, ldb, ldc, frame.pointer(s), compact ? 1 : 0,
-        );
+        const [po, pA, pB, pR, pS] = [frame.pointer(o), frame.pointer(pa), frame.pointer(pb), frame.pointer(pr), frame.pointer(s)];
+        const acc = accumulate ? 1 : 0;
+        const flag = compact ? 1 : 0;
+        if (helper === null || hs < 0) wasm.matmulTNRows(po, pA, pB, pR, count, m, n, acc, lda, ldb, ldc, pS, flag);
+        else {
+          // Output rows split in two: row i sums over the listed rows of A's column i.
+          const h = m >> 1;
+          const helperArgs = [po + h * ldc * 4, pA + h * 4, pB, pR, count, m - h, n, acc, lda, ldb, ldc, hs, flag];
+          alongside(helper, 7, helperArgs, () => wasm.matmulTNRows(po, pA, pB, pR, count, h, n, acc, lda, ldb, ldc, pS, flag));
+        }
       } finally {
         frame.end();
       }

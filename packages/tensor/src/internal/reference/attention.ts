@@ -10,7 +10,7 @@
  * @packageDocumentation
  */
 import type { Kernels } from '../../kernels.js';
-import { ATTENTION_BLOCK_FIELDS, AttentionBlock } from '../../kernels/attention.js';
+import { ATTENTION_BLOCK_FIELDS, AttentionBlock, type AttentionBackwardCall, type AttentionForwardCall } from '../../kernels/attention.js';
 import { checkAttentionBlocks, checkHeadGate, checkLengths } from '../attention-blocks.js';
 import { copeBiasBackward, copeBiasForward, copeGatesForward } from './cope.js';
 import { matmul, matmulNT, matmulTN } from './matmul.js';
@@ -210,4 +210,14 @@ export function headGateBackward(
     }
     dGates[row * heads + head] = sum;
   }
+}
+
+/** See `AttentionKernels.attentionHeadsForward`: the calls in order (with the same steps as one call). */
+export function attentionHeadsForward(this: BlockSteps | undefined, calls: readonly AttentionForwardCall[]): void {
+  for (const call of calls) attentionBlocksForward.call(this, ...call.args);
+}
+
+/** See `AttentionKernels.attentionHeadsBackward`: the calls in order (with the same steps as one call). */
+export function attentionHeadsBackward(this: BlockSteps | undefined, calls: readonly AttentionBackwardCall[]): void {
+  for (const call of calls) attentionBlocksBackward.call(this, ...call.args);
 }

@@ -6,7 +6,9 @@
  * @packageDocumentation
  */
 import type { Backend, Storage } from '../../backend.js';
-import { attentionBlocksBackward, attentionBlocksForward, headGateBackward, headGateForward } from './attention.js';
+import {
+  attentionBlocksBackward, attentionBlocksForward, attentionHeadsBackward, attentionHeadsForward, headGateBackward, headGateForward,
+} from './attention.js';
 import {
   reluBackward,
   reluForward,
@@ -83,6 +85,8 @@ export function createReferenceBackend(): Backend {
     copeBiasBackward,
     attentionBlocksForward,
     attentionBlocksBackward,
+    attentionHeadsForward,
+    attentionHeadsBackward,
     headGateForward,
     headGateBackward,
     headRouteForward,
