@@ -69,6 +69,50 @@ function runDense(
   );
 }
 
+/** A row-gathered product's export: `(out, a, b, rows, count, k, n, accumulate, lda, ldb, ldc, scratch, compact)` (`m` for k in Aᵀ·B). */
+type GatheredExport = (
+  out: number, a: number, b: number, rows: number, count: number, k: number, n: number, acc: 0 | 1,
+  lda: number, ldb: number, ldc: number, scratch: number, compact: 0 | 1,
+) => void;
+
+/** The arguments of a gathered product's export, by name (`k` is `m` for Aᵀ·B). */
+interface Gathered {
+  readonly out: number;
+  readonly a: number;
+  readonly b: number;
+  readonly rows: number;
+  readonly count: number;
+  readonly k: number;
+  readonly n: number;
+  readonly acc: 0 | 1;
+  readonly lda: number;
+  readonly ldb: number;
+  readonly ldc: number;
+  readonly scratch: number;
+  readonly compact: 0 | 1;
+}
+
+/** The export's arguments in order. */
+function gatheredArgs(g: Gathered): [number, number, number, number, number, number, number, 0 | 1, number, number, number, number, 0 | 1] {
+  return [g.out, g.a, g.b, g.rows, g.count, g.k, g.n, g.acc, g.lda, g.ldb, g.ldc, g.scratch, g.compact];
+}
+
+/**
+ * Runs a gathered product whole, or as the two parts `split` makes of it (this thread's,
+ * then the helper's, which gets the helper's scratch).
+ */
+function runGathered(
+  run: GatheredExport, kernel: HelperKernel, helper: HelperThread | null, helperScratch: number, whole: Gathered,
+  split: (whole: Gathered) => readonly [Gathered, Gathered],
+): void {
+  if (helper === null || helperScratch < 0) {
+    run(...gatheredArgs(whole));
+    return;
+  }
+  const [mine, theirs] = split(whole);
+  alongside(helper, kernel, gatheredArgs({ ...theirs, scratch: helperScratch }), () => run(...gatheredArgs(mine)));
+}
+
 /** Builds the matrix-product kernels over one module instance and call frame (and its helper thread, if any). */
 export function matmulKernels(wasm: WasmExports, frame: CallFrame, helper: HelperThread | null = null): MatmulKernels {
   return {
@@ -146,16 +190,15 @@ export function matmulKernels(wasm: WasmExports, frame: CallFrame, helper: Helpe
       const hs = splitScratch(helper, count, k, n, bytes);
       frame.begin();
       try {
-        const [po, pA, pB, pR, pS] = [frame.pointer(o), frame.pointer(pa), frame.pointer(pb), frame.pointer(pr), frame.pointer(s)];
-        const acc = accumulate ? 1 : 0;
-        const flag = compact ? 1 : 0;
-        if (helper === null || hs < 0) wasm.matmulRows(po, pA, pB, pR, count, k, n, acc, lda, ldb, ldc, pS, flag);
-        else {
-          // The listed rows split in two; compact outputs are the list's order, others the rows themselves.
-          const h = count >> 1;
-          const helperArgs = [compact ? po + h * ldc * 4 : po, pA, pB, pR + h * 4, count - h, k, n, acc, lda, ldb, ldc, hs, flag];
-          alongside(helper, 5, helperArgs, () => wasm.matmulRows(po, pA, pB, pR, h, k, n, acc, lda, ldb, ldc, pS, flag));
-        }
+        const whole: Gathered = {
+          out: frame.pointer(o), a: frame.pointer(pa), b: frame.pointer(pb), rows: frame.pointer(pr), count, k, n,
+          acc: accumulate ? 1 : 0, lda, ldb, ldc, scratch: frame.pointer(s), compact: compact ? 1 : 0,
+        };
+        // The listed rows split in two; compact outputs are the list's order, others the rows themselves.
+        runGathered(wasm.matmulRows, 5, helper, hs, whole, (g) => {
+          const h = g.count >> 1;
+          return [{ ...g, count: h }, { ...g, out: compact ? g.out + h * ldc * 4 : g.out, rows: g.rows + h * 4, count: g.count - h }];
+        });
       } finally {
         frame.end();
       }
@@ -196,16 +239,15 @@ export function matmulKernels(wasm: WasmExports, frame: CallFrame, helper: Helpe
       const hs = splitScratch(helper, count, k, n, bytes);
       frame.begin();
       try {
-        const [po, pA, pB, pR, pS] = [frame.pointer(o), frame.pointer(pa), frame.pointer(pb), frame.pointer(pr), frame.pointer(s)];
-        const acc = accumulate ? 1 : 0;
-        const flag = compact ? 1 : 0;
-        if (helper === null || hs < 0) wasm.matmulNTRows(po, pA, pB, pR, count, k, n, acc, lda, ldb, ldc, pS, flag);
-        else {
-          // The listed rows split in two; a compact A is read in the list's order.
-          const h = count >> 1;
-          const helperArgs = [po, compact ? pA + h * lda * 4 : pA, pB, pR + h * 4, count - h, k, n, acc, lda, ldb, ldc, hs, flag];
-          alongside(helper, 6, helperArgs, () => wasm.matmulNTRows(po, pA, pB, pR, h, k, n, acc, lda, ldb, ldc, pS, flag));
-        }
+        const whole: Gathered = {
+          out: frame.pointer(o), a: frame.pointer(pa), b: frame.pointer(pb), rows: frame.pointer(pr), count, k, n,
+          acc: accumulate ? 1 : 0, lda, ldb, ldc, scratch: frame.pointer(s), compact: compact ? 1 : 0,
+        };
+        // The listed rows split in two; a compact A is read in the list's order.
+        runGathered(wasm.matmulNTRows, 6, helper, hs, whole, (g) => {
+          const h = g.count >> 1;
+          return [{ ...g, count: h }, { ...g, a: compact ? g.a + h * lda * 4 : g.a, rows: g.rows + h * 4, count: g.count - h }];
+        });
       } finally {
         frame.end();
       }
@@ -224,16 +266,15 @@ export function matmulKernels(wasm: WasmExports, frame: CallFrame, helper: Helpe
       const hs = splitScratch(helper, m, count, n, bytes);
       frame.begin();
       try {
-        const [po, pA, pB, pR, pS] = [frame.pointer(o), frame.pointer(pa), frame.pointer(pb), frame.pointer(pr), frame.pointer(s)];
-        const acc = accumulate ? 1 : 0;
-        const flag = compact ? 1 : 0;
-        if (helper === null || hs < 0) wasm.matmulTNRows(po, pA, pB, pR, count, m, n, acc, lda, ldb, ldc, pS, flag);
-        else {
-          // Output rows split in two: row i sums over the listed rows of A's column i.
-          const h = m >> 1;
-          const helperArgs = [po + h * ldc * 4, pA + h * 4, pB, pR, count, m - h, n, acc, lda, ldb, ldc, hs, flag];
-          alongside(helper, 7, helperArgs, () => wasm.matmulTNRows(po, pA, pB, pR, count, h, n, acc, lda, ldb, ldc, pS, flag));
-        }
+        const whole: Gathered = {
+          out: frame.pointer(o), a: frame.pointer(pa), b: frame.pointer(pb), rows: frame.pointer(pr), count, k: m, n,
+          acc: accumulate ? 1 : 0, lda, ldb, ldc, scratch: frame.pointer(s), compact: compact ? 1 : 0,
+        };
+        // Output rows split in two: row i sums over the listed rows of A's column i.
+        runGathered(wasm.matmulTNRows, 7, helper, hs, whole, (g) => {
+          const h = g.k >> 1;
+          return [{ ...g, k: h }, { ...g, out: g.out + h * ldc * 4, a: g.a + h * 4, k: g.k - h }];
+        });
       } finally {
         frame.end();
       }
