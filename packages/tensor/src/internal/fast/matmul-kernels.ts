@@ -19,10 +19,12 @@ type MatmulKernels = Pick<
 
 /**
  * Products of at least this many FLOPs (and 16 rows) are split over the helper thread:
- * 4 MFLOP take ≈ 80 µs at the kernels' speed, against a few microseconds to wake the
- * worker and wait for it.
+ * 1 MFLOP takes ≈ 20 µs at the kernels' speed, against a microsecond or two to hand half
+ * to a worker that is still spinning from the last split. Against 4 MFLOP, MoH's routed
+ * heads' gathered products (≈ 3.5 MFLOP in a batch-16 step at T = 80) split too: its
+ * saving against all heads on two threads went from −1 to +1…2 % at batch 8.
  */
-export const SPLIT_MIN_FLOPS = 1 << 22;
+export const SPLIT_MIN_FLOPS = 1 << 20;
 
 /** A dense product's export: `(out, a, b, m, k, n, accumulate, lda, ldb, ldc, scratch)`. */
 type DenseExport = (out: number, a: number, b: number, m: number, k: number, n: number, acc: 0 | 1, lda: number, ldb: number, ldc: number, scratch: number) => void;
