@@ -7,7 +7,10 @@ import { seededValues } from '@moh/test-utils';
 import type { Backend } from '../../backend.js';
 import { createBackend } from '../../backends.js';
 import { SPLIT_MIN_FLOPS } from './matmul-kernels.js';
-import { isHelperThreadSupported } from './helper.js';
+import { HelperThread, isHelperThreadSupported } from './helper.js';
+import { WasmHeap } from './heap.js';
+import { SHARED_MAXIMUM_PAGES, wasmBinary } from './wasm-binary.generated.js';
+import type { WasmExports } from './wasm-exports.js';
 import { isWasmSimdSupported } from './index.js';
 
 type Layout = 'NN' | 'TN' | 'NT';
@@ -112,6 +115,24 @@ describe.skipIf(!isWasmSimdSupported() || !isHelperThreadSupported())('fast back
 
   it('runs small products whole, with the same bits', () => {
     expect(firstDifference(product(two, 'NN', 9, 20, 11, false, true), product(one, 'NN', 9, 20, 11, false, true))).toBe(-1);
+  });
+
+  it('reports a call that fails in the worker, and goes on working', () => {
+    const module = new WebAssembly.Module(wasmBinary(true, false));
+    const memory = new WebAssembly.Memory({ initial: 16, maximum: SHARED_MAXIMUM_PAGES, shared: true });
+    const exports = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as WasmExports;
+    const heap = new WasmHeap(memory, exports.heapBase());
+    const helper = new HelperThread(module, memory, heap);
+    const scratch = helper.scratch(exports.matmulScratchBytes(2));
+    // A 1×2·2×1 product whose output lies far past the memory's end: the worker traps.
+    helper.post([{ kernel: 0, args: [2 ** 31 - 64, 0, 0, 1, 2, 1, 0, 2, 1, 1, scratch] }]);
+    expect(() => helper.finish()).toThrow(/failed in the helper thread/);
+    const at = heap.alloc(32);
+    const f = new Float32Array(memory.buffer, at, 8);
+    f.set([1, 2, 3, 4, 0, 0, 0, 0]); // a = [1, 2], b = [3, 4]ᵀ, out at f[4]
+    helper.post([{ kernel: 0, args: [at + 16, at, at + 8, 1, 2, 1, 0, 2, 1, 1, scratch] }]);
+    helper.finish();
+    expect(f[4]).toBe(11);
   });
 
   it('refuses a thread count other than 1 or 2, and 2 without a shared memory', () => {

@@ -47,6 +47,9 @@ const MAX_CALLS = 64;
 /** How long the constructor waits for the worker to instantiate the module. */
 const START_TIMEOUT_MS = 10000;
 
+/** How long the caller waits for the worker's share of one post. */
+const FINISH_TIMEOUT_MS = 60000;
+
 /** Iterations either thread polls before it sleeps on the other. */
 const SPINS = 20000;
 
@@ -171,8 +174,14 @@ export class HelperThread {
   finish(): void {
     const control = this.control;
     for (let i = 0; i < SPINS && Atomics.load(control, DONE) !== this.posted; i++);
-    for (let done = Atomics.load(control, DONE); done !== this.posted; done = Atomics.load(control, DONE)) {
-      Atomics.wait(control, DONE, done);
+    if (Atomics.load(control, DONE) !== this.posted) {
+      // A worker that died (its runtime killed it) never answers: give up after a
+      // minute, far beyond any call's length, rather than hang.
+      const deadline = performance.now() + FINISH_TIMEOUT_MS;
+      for (let done = Atomics.load(control, DONE); done !== this.posted; done = Atomics.load(control, DONE)) {
+        if (performance.now() > deadline) throw new Error('The helper thread stopped answering; create the backend with threads: 1.');
+        Atomics.wait(control, DONE, done, 100);
+      }
     }
     if (Atomics.load(control, FAILED) === 1) throw new Error('A kernel call failed in the helper thread.');
   }
