@@ -94,6 +94,9 @@ interface Gathered {
   readonly compact: 0 | 1;
 }
 
+/** A flag as the exports take it. */
+const flag = (on: boolean): 0 | 1 => (on ? 1 : 0);
+
 /** The export's arguments in order. */
 function gatheredArgs(g: Gathered): [number, number, number, number, number, number, number, 0 | 1, number, number, number, number, 0 | 1] {
   return [g.out, g.a, g.b, g.rows, g.count, g.k, g.n, g.acc, g.lda, g.ldb, g.ldc, g.scratch, g.compact];
@@ -117,6 +120,31 @@ function runGathered(
 
 /** Builds the matrix-product kernels over one module instance and call frame (and its helper thread, if any). */
 export function matmulKernels(wasm: WasmExports, frame: CallFrame, helper: HelperThread | null = null): MatmulKernels {
+  /**
+   * Registers a gathered product's arrays (`spans`: the elements of out, a, b it reaches)
+   * and runs it whole or split over the helper (see {@link runGathered}); `splitRows` is
+   * the size the split halves and `inner` the product's other factor of its FLOPs, for the
+   * threshold.
+   */
+  const gathered = (
+    run: GatheredExport, kernel: HelperKernel, out: Float32Array, a: Float32Array, b: Float32Array, rows: Int32Array,
+    spans: readonly [number, number, number], g: Omit<Gathered, 'out' | 'a' | 'b' | 'rows' | 'scratch'>, bytes: number,
+    splitRows: number, inner: number, split: (whole: Gathered) => readonly [Gathered, Gathered],
+  ): void => {
+    const o = frame.output(out, spans[0]);
+    const pa = frame.input(a, spans[1]);
+    const pb = frame.input(b, spans[2]);
+    const pr = frame.input(rows, g.count);
+    const s = frame.scratch(bytes);
+    const hs = splitScratch(helper, splitRows, inner, g.n, bytes);
+    frame.begin();
+    try {
+      const whole = { ...g, out: frame.pointer(o), a: frame.pointer(pa), b: frame.pointer(pb), rows: frame.pointer(pr), scratch: frame.pointer(s) };
+      runGathered(run, kernel, helper, hs, whole, split);
+    } finally {
+      frame.end();
+    }
+  };
   return {
     matmul(out, a, b, m, k, n, accumulate = false, lda = k, ldb = n, ldc = n) {
       checkSizes(m, k, n, lda, ldb, ldc);
@@ -183,27 +211,13 @@ export function matmulKernels(wasm: WasmExports, frame: CallFrame, helper: Helpe
       checkSizes(count, k, n, lda, ldb, ldc);
       if (count === 0 || n === 0) return;
       const extent = rowExtent(rows, count);
-      const o = frame.output(out, span(compact ? count : extent, n, ldc));
-      const pa = frame.input(a, span(extent, k, lda));
-      const pb = frame.input(b, span(k, n, ldb));
-      const pr = frame.input(rows, count);
-      const bytes = wasm.matmulScratchBytes(k);
-      const s = frame.scratch(bytes);
-      const hs = splitScratch(helper, count, k, n, bytes);
-      frame.begin();
-      try {
-        const whole: Gathered = {
-          out: frame.pointer(o), a: frame.pointer(pa), b: frame.pointer(pb), rows: frame.pointer(pr), count, k, n,
-          acc: accumulate ? 1 : 0, lda, ldb, ldc, scratch: frame.pointer(s), compact: compact ? 1 : 0,
-        };
-        // The listed rows split in two; compact outputs are the list's order, others the rows themselves.
-        runGathered(wasm.matmulRows, 5, helper, hs, whole, (g) => {
-          const h = g.count >> 1;
-          return [{ ...g, count: h }, { ...g, out: compact ? g.out + h * ldc * 4 : g.out, rows: g.rows + h * 4, count: g.count - h }];
-        });
-      } finally {
-        frame.end();
-      }
+      const g = { count, k, n, acc: flag(accumulate), lda, ldb, ldc, compact: flag(compact) };
+      const spans = [span(compact ? count : extent, n, ldc), span(extent, k, lda), span(k, n, ldb)] as const;
+      // The listed rows split in two; compact outputs are the list's order, others the rows themselves.
+      gathered(wasm.matmulRows, 5, out, a, b, rows, spans, g, wasm.matmulScratchBytes(k), count, k, (w) => {
+        const h = w.count >> 1;
+        return [{ ...w, count: h }, { ...w, out: compact ? w.out + h * ldc * 4 : w.out, rows: w.rows + h * 4, count: w.count - h }];
+      });
     },
 
     matmulColumnBlocks(out, a, b, blocks, count, m, k, width, accumulate = false, lda = k, ldb, ldc = count * width) {
@@ -232,54 +246,26 @@ export function matmulKernels(wasm: WasmExports, frame: CallFrame, helper: Helpe
       checkSizes(count, k, n, lda, ldb, ldc);
       if (count === 0 || n === 0) return;
       const extent = rowExtent(rows, count);
-      const o = frame.output(out, span(extent, n, ldc));
-      const pa = frame.input(a, span(compact ? count : extent, k, lda));
-      const pb = frame.input(b, span(n, k, ldb));
-      const pr = frame.input(rows, count);
-      const bytes = wasm.matmulNTScratchBytes(k, n);
-      const s = frame.scratch(bytes);
-      const hs = splitScratch(helper, count, k, n, bytes);
-      frame.begin();
-      try {
-        const whole: Gathered = {
-          out: frame.pointer(o), a: frame.pointer(pa), b: frame.pointer(pb), rows: frame.pointer(pr), count, k, n,
-          acc: accumulate ? 1 : 0, lda, ldb, ldc, scratch: frame.pointer(s), compact: compact ? 1 : 0,
-        };
-        // The listed rows split in two; a compact A is read in the list's order.
-        runGathered(wasm.matmulNTRows, 6, helper, hs, whole, (g) => {
-          const h = g.count >> 1;
-          return [{ ...g, count: h }, { ...g, a: compact ? g.a + h * lda * 4 : g.a, rows: g.rows + h * 4, count: g.count - h }];
-        });
-      } finally {
-        frame.end();
-      }
+      const g = { count, k, n, acc: flag(accumulate), lda, ldb, ldc, compact: flag(compact) };
+      const spans = [span(extent, n, ldc), span(compact ? count : extent, k, lda), span(n, k, ldb)] as const;
+      // The listed rows split in two; a compact A is read in the list's order.
+      gathered(wasm.matmulNTRows, 6, out, a, b, rows, spans, g, wasm.matmulNTScratchBytes(k, n), count, k, (w) => {
+        const h = w.count >> 1;
+        return [{ ...w, count: h }, { ...w, a: compact ? w.a + h * lda * 4 : w.a, rows: w.rows + h * 4, count: w.count - h }];
+      });
     },
 
     matmulTNRows(out, a, b, rows, count, m, n, accumulate = false, lda = m, ldb = n, ldc = n, compact = false) {
       checkSizes(count, m, n, lda, ldb, ldc);
       if (m === 0 || n === 0) return;
       const extent = rowExtent(rows, count);
-      const o = frame.output(out, span(m, n, ldc));
-      const pa = frame.input(a, span(extent, m, lda));
-      const pb = frame.input(b, span(compact ? count : extent, n, ldb));
-      const pr = frame.input(rows, count);
-      const bytes = count === 0 ? 0 : wasm.matmulTNRowsScratchBytes(m, n);
-      const s = frame.scratch(bytes);
-      const hs = splitScratch(helper, m, count, n, bytes);
-      frame.begin();
-      try {
-        const whole: Gathered = {
-          out: frame.pointer(o), a: frame.pointer(pa), b: frame.pointer(pb), rows: frame.pointer(pr), count, k: m, n,
-          acc: accumulate ? 1 : 0, lda, ldb, ldc, scratch: frame.pointer(s), compact: compact ? 1 : 0,
-        };
-        // Output rows split in two: row i sums over the listed rows of A's column i.
-        runGathered(wasm.matmulTNRows, 7, helper, hs, whole, (g) => {
-          const h = g.k >> 1;
-          return [{ ...g, k: h }, { ...g, out: g.out + h * ldc * 4, a: g.a + h * 4, k: g.k - h }];
-        });
-      } finally {
-        frame.end();
-      }
+      const g = { count, k: m, n, acc: flag(accumulate), lda, ldb, ldc, compact: flag(compact) };
+      const spans = [span(m, n, ldc), span(extent, m, lda), span(compact ? count : extent, n, ldb)] as const;
+      // Output rows split in two: row i sums over the listed rows of A's column i.
+      gathered(wasm.matmulTNRows, 7, out, a, b, rows, spans, g, count === 0 ? 0 : wasm.matmulTNRowsScratchBytes(m, n), m, count, (w) => {
+        const h = w.k >> 1;
+        return [{ ...w, k: h }, { ...w, out: w.out + h * ldc * 4, a: w.a + h * 4, k: w.k - h }];
+      });
     },
   };
 }
