@@ -1,7 +1,9 @@
 import { expectClose, seededValues } from '@moh/test-utils';
 import { describe, expect, it } from 'vitest';
 import type { Gating, HeadSelection } from './config.js';
+import { Workspace } from '@moh/tensor';
 import { HeadRouter } from './head-router.js';
+import type { RouterParams } from './params.js';
 import { testBackends } from './__tests__/backends.js';
 import { d, H, hr, hs, k, N, probabilitiesOf, routerCase } from './__tests__/cases.js';
 import { referenceGates, referenceTopK } from './__tests__/reference.js';
@@ -123,6 +125,41 @@ describe.each(testBackends)('HeadRouter forward (%s)', (_, kernels) => {
         expect(Array.from(routing.activeRows[h])).toEqual(active ? [0] : []);
         expect(routing.gates[h] > 0).toBe(active);
       }
+    }
+  });
+
+  it('in backend memory, one row per call (a decode step): each call routes what its buffers hold then', () => {
+    const { router: plain, x, params } = routerCase(kernels, 'scaled', 470);
+    const workspace = new Workspace(kernels);
+    const stacked = (): RouterParams => {
+      const flat = workspace.float32((hs + hr + 2) * d);
+      return { ws: flat.subarray(0, hs * d), wr: flat.subarray(hs * d, (hs + hr) * d), wh: flat.subarray((hs + hr) * d) };
+    };
+    let current = stacked();
+    for (const key of ['ws', 'wr', 'wh'] as const) current[key].set(params[key]);
+    const views = { get ws() { return current.ws; }, get wr() { return current.wr; }, get wh() { return current.wh; } };
+    const router = new HeadRouter(plain.selection, d, H, kernels, views, undefined, workspace);
+    const input = workspace.float32(d);
+    const other = workspace.float32(d);
+    for (let t = 0; t < N; t++) {
+      // Mostly the same input buffer with new contents; now and then another buffer.
+      const into = t % 4 === 3 ? other : input;
+      into.set(x.subarray(t * d, (t + 1) * d));
+      if (t === 2) {
+        // The weights change in place (an optimizer step)…
+        for (const w of [params.wr, current.wr]) for (let i = 0; i < w.length; i++) w[i] *= -1.5;
+      }
+      if (t === 5) {
+        // …or move (views re-taken over other memory), the old place overwritten.
+        const moved = stacked();
+        for (const key of ['ws', 'wr', 'wh'] as const) moved[key].set(current[key]);
+        for (const key of ['ws', 'wr', 'wh'] as const) current[key].fill(0);
+        current = moved;
+      }
+      const got = router.route(into, 1, true);
+      const want = plain.route(x.subarray(t * d), 1);
+      expect(Array.from(got.gates), `row ${t} gates`).toEqual(Array.from(want.gates));
+      for (let h = 0; h < H; h++) expect(Array.from(got.activeRows[h]), `row ${t} head ${h}`).toEqual(Array.from(want.activeRows[h]));
     }
   });
 

@@ -5,6 +5,10 @@
  * A layer's routing is one kernel call, `headRouteProjectForward`: the stacked product
  * of the logits (weights and buffer from {@link RouterProjection}), the softmaxes, the
  * top-k selection and the gates of every row; then the row lists of the selected heads.
+ * The call is prepared once for its arrays (`prepareHeadRouteProjectForward`) and made
+ * again while they stay the same: in a decode step the checks, the marshalling and the
+ * general row lists cost more than the routing itself, and a one-row call needs no
+ * lists but the every-row one.
  * The backward is the route kernel's backward and the projection's products. A decode
  * step routes one row per layer and a prefill a few dozen, and at those sizes fixed
  * costs outweigh arithmetic. So the buffers, their views, the row lists and the routing
@@ -47,6 +51,18 @@ interface ForwardViews {
   readonly probabilities: RouterProbabilities;
 }
 
+/** A prepared routing call and the arrays it holds the places of. */
+interface PreparedRoute {
+  readonly call: () => void;
+  readonly input: Float32Array;
+  readonly views: ForwardViews;
+  readonly ws: Float32Array;
+  readonly wr: Float32Array;
+  readonly wh: Float32Array;
+  /** Whether the call reads the weights where they lie (else it reads {@link RouterProjection}'s copy). */
+  readonly inPlace: boolean;
+}
+
 /** A layer's Mixture-of-Heads router; see the module comment. */
 export class MixtureRouter {
   private readonly hs: number;
@@ -83,6 +99,8 @@ export class MixtureRouter {
   private readonly meanProb: Float64Array;
   /** The load-balance loss's gradient that every row's `r` gets, for the backward kernel. */
   private readonly balanceRow: Float64Array;
+  /** The routing call prepared for the last forward's arrays, and what it was prepared for. */
+  private prepared: PreparedRoute | null = null;
   /** `L_b` of the last forward, or NaN until computed. */
   private balance = Number.NaN;
 
@@ -126,15 +144,44 @@ export class MixtureRouter {
     this.x = input;
     this.rowsRouted = rows;
     this.balance = Number.NaN;
-    const logitsT = this.projection.logits(rows);
-    if (rows > 0) {
-      const { s, r, alpha, indices, base, routing } = views;
-      const w = this.projection.weights(this.params);
-      this.kernels.headRouteProjectForward(routing.gates, base, s, r, alpha, indices, logitsT, input, w, this.selection.gating, rows, d, hs, hr, k);
+    if (rows > 0) this.project(input, views);
+    const active = this.activeRows;
+    if (rows === 1) {
+      // One row (a decode step): each selected head, distinct by top-k, gets the every-row list.
+      for (let j = 0; j < hr; j++) active[hs + j] = NO_INTS;
+      for (let q = 0; q < k; q++) active[hs + views.indices[q]] = this.every;
+      return views.routing;
     }
     const routed = expertRows(views.indices, rows, hr, k, this.routedRows, this.lists, this.every);
-    for (let j = 0; j < hr; j++) this.activeRows[hs + j] = routed[j];
+    for (let j = 0; j < hr; j++) active[hs + j] = routed[j];
     return views.routing;
+  }
+
+  /**
+   * The routing kernel on `input`: a call prepared for these views, this input array
+   * and these weight views, made again while they stay the same (a decode step's) and
+   * prepared afresh otherwise. Views are compared by identity: a model re-takes its
+   * views after its memory grows, and a prepared call keeps their places.
+   */
+  private project(input: Float32Array, views: ForwardViews): void {
+    const { ws, wr, wh } = this.params;
+    const bound = this.prepared;
+    if (bound !== null && bound.input === input && bound.views === views && bound.ws === ws && bound.wr === wr && bound.wh === wh) {
+      // Separate weight arrays reach the kernel through a copy, which must follow their changes.
+      if (!bound.inPlace) this.projection.weights(this.params);
+      bound.call();
+      return;
+    }
+    const { hs, hr, k, modelDim: d } = this;
+    const rows = views.routing.rows;
+    const { s, r, alpha, indices, base, routing } = views;
+    const w = this.projection.weights(this.params);
+    const logitsT = this.projection.logits(rows);
+    const call = this.kernels.prepareHeadRouteProjectForward(
+      routing.gates, base, s, r, alpha, indices, logitsT, input, w, this.selection.gating, rows, d, hs, hr, k,
+    );
+    this.prepared = { call, input, views, ws, wr, wh, inPlace: this.projection.inPlace };
+    call();
   }
 
   /**

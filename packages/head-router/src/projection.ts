@@ -91,6 +91,11 @@ export class RouterProjection {
     return w;
   }
 
+  /** Whether the last {@link RouterProjection.weights} was a view of the weights where they lie (else a copy). */
+  get inPlace(): boolean {
+    return this.view !== null;
+  }
+
   /**
    * The `(E, rows)` buffer of the transposed logits (valid until the next call), which
    * `Kernels.headRouteProjectForward` fills with `w·xᵀ` for the weights of

@@ -142,6 +142,41 @@ describe.each(availableBackends().map((b) => [b.label, b] as const))('head route
       }
     });
 
+    for (const place of ['ordinary arrays', 'backend storage'] as const) {
+      it(`prepared projected forward: the plain call's bits on the arrays' contents at each call (${place}, ${tag})`, () => {
+        const d = 37;
+        const storage: { free(): void }[] = [];
+        const floats = (n: number): Float32Array => {
+          if (place === 'ordinary arrays') return new Float32Array(n);
+          const st = be.allocFloat32(n);
+          storage.push(st);
+          return st.data;
+        };
+        const got: Routed = {
+          gates: floats(rows * H), base: floats(rows * hr), s: floats(rows * hs), r: floats(rows * hr), alpha: floats(rows * 2),
+          indices: place === 'ordinary arrays' ? new Int32Array(rows * k) : (() => { const st = be.allocInt32(rows * k); storage.push(st); return st.data; })(),
+        };
+        const x = floats(rows * d);
+        const w = floats(E * d);
+        const logitsT = floats(E * rows);
+        const call = be.prepareHeadRouteProjectForward(got.gates, got.base, got.s, got.r, got.alpha, got.indices, logitsT, x, w, 'scaled', rows, d, hs, hr, k);
+        // Each pass writes new inputs into the same arrays: the call must read them then.
+        for (let pass = 0; pass < 3; pass++) {
+          x.set(seededValues(70 + pass, rows * d));
+          w.set(seededValues(80 + pass, E * d, 0.5));
+          const want = outputs(shape);
+          const wantLogitsT = new Float32Array(E * rows);
+          be.headRouteProjectForward(want.gates, want.base, want.s, want.r, want.alpha, want.indices, wantLogitsT, x, w, 'scaled', rows, d, hs, hr, k);
+          call();
+          expect(Array.from(logitsT), `pass ${pass} logitsT`).toEqual(Array.from(wantLogitsT));
+          for (const key of ['gates', 'base', 's', 'r', 'alpha', 'indices'] as const) {
+            expect(Array.from(got[key]), `pass ${pass} ${key}`).toEqual(Array.from(want[key]));
+          }
+        }
+        for (const st of storage) st.free();
+      });
+    }
+
     it(`forward's probabilities sum to 1 and the selection is the k largest (${tag})`, () => {
       const { s, r, alpha, indices, gates } = forward(be, logitsT, 'scaled', shape);
       for (let t = 0; t < rows; t++) {
@@ -235,5 +270,9 @@ describe.each(availableBackends().map((b) => [b.label, b] as const))('head route
     expect(() => project(new Float32Array(2 * d - 1), new Float32Array(6 * d))).toThrow(/x has/);
     expect(() => project(new Float32Array(2 * d), new Float32Array(6 * d - 1))).toThrow(/w has/);
     expect(() => project(new Float32Array(2 * d), new Float32Array(6 * d), new Float32Array(11))).toThrow(/logitsT/);
+    // A prepared call is checked when it is prepared.
+    const prepare = (x: Float32Array) => be.prepareHeadRouteProjectForward(o.gates, o.base, o.s, o.r, o.alpha, o.indices, new Float32Array(12), x, new Float32Array(6 * d), 'scaled', 2, d, 1, 3, 2);
+    expect(() => prepare(new Float32Array(2 * d))).not.toThrow();
+    expect(() => prepare(new Float32Array(2 * d - 1))).toThrow(/x has/);
   });
 });

@@ -77,6 +77,35 @@ export interface RouteKernels {
     k: number,
   ): void;
   /**
+   * {@link RouteKernels.headRouteProjectForward} on these arrays and sizes, checked once
+   * (and on the fast backend, whose memory the arrays then lie in, marshalled once):
+   * returns a function that makes the same call again on the arrays' current contents,
+   * with the same bits. A decode step routes one row per layer on the same buffers
+   * every step, and there checking and passing fifteen arguments costs as much as the
+   * routing's arithmetic.
+   *
+   * The function holds the arrays' places, not copies: it is valid while they stay
+   * where they are. Prepare again for a re-cut buffer (a view made after a memory grew
+   * is a new place too).
+   */
+  prepareHeadRouteProjectForward(
+    gates: Float32Array,
+    base: Float32Array,
+    s: Float32Array,
+    r: Float32Array,
+    alpha: Float32Array,
+    indices: Int32Array,
+    logitsT: Float32Array,
+    x: Float32Array,
+    w: Float32Array,
+    gating: HeadGating,
+    rows: number,
+    modelDim: number,
+    sharedHeads: number,
+    routedHeads: number,
+    k: number,
+  ): () => void;
+  /**
    * Backward of {@link RouteKernels.headRouteForward} from the gates' gradient `dGates`,
    * with `balance[j]` (when given) added to every `∂L/∂r_tj` before the softmax's
    * backward (a load-balance loss's gradient through the mean probabilities): overwrites

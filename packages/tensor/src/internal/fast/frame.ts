@@ -88,13 +88,7 @@ export class CallFrame {
       this.block = this.heap.alloc(bytes, false);
       this.oneOff = true;
     } else {
-      if (bytes > this.reserveBytes) {
-        if (this.reserve >= 0) this.heap.free(this.reserve);
-        this.reserve = -1;
-        this.reserveBytes = Math.min(RESERVE_LIMIT, Math.max(bytes, 2 * this.reserveBytes));
-        this.reserve = this.heap.alloc(this.reserveBytes, false);
-      }
-      this.block = this.reserve;
+      this.block = this.reserved(bytes);
     }
     // Most calls only reserve scratch: the view of memory is made once something is copied.
     let memory: Uint8Array | null = null;
@@ -107,6 +101,31 @@ export class CallFrame {
       memory ??= new Uint8Array(this.heap.buffer);
       memory.set(new Uint8Array(x.buffer, x.byteOffset, need * x.BYTES_PER_ELEMENT), this.pointers[i]);
     }
+  }
+
+  /** The reserve block, grown to at least `bytes` (at most {@link RESERVE_LIMIT}) first. */
+  private reserved(bytes: number): number {
+    if (bytes > this.reserveBytes) {
+      if (this.reserve >= 0) this.heap.free(this.reserve);
+      this.reserve = -1;
+      this.reserveBytes = Math.min(RESERVE_LIMIT, Math.max(bytes, 2 * this.reserveBytes));
+      this.reserve = this.heap.alloc(this.reserveBytes, false);
+    }
+    return this.reserve;
+  }
+
+  /** Whether `x` lies in the memory, so a prepared call may keep its byte offset. */
+  resident(x: Elements): boolean {
+    return this.heap.owns(x.buffer);
+  }
+
+  /**
+   * The address of `bytes` bytes of uninitialised scratch for a prepared call, which
+   * runs outside {@link CallFrame.begin} … {@link CallFrame.end}: the reserve block,
+   * valid until the next call. Null where `bytes` is more than the reserve may hold.
+   */
+  borrow(bytes: number): number | null {
+    return bytes > RESERVE_LIMIT ? null : this.reserved(bytes);
   }
 
   /** The byte offset the kernel receives for a slot (valid after {@link CallFrame.begin}). */

@@ -10,7 +10,10 @@ import { checkHeadRouteBackward, checkHeadRouteForward, checkHeadRouteProjectFor
 import type { CallFrame } from './frame.js';
 import type { WasmExports } from './wasm-exports.js';
 
-type RouteKernels = Pick<Kernels, 'headRouteForward' | 'headRouteProjectForward' | 'headRouteBackward'>;
+type RouteKernels = Pick<
+  Kernels,
+  'headRouteForward' | 'headRouteProjectForward' | 'prepareHeadRouteProjectForward' | 'headRouteBackward'
+>;
 
 /** Registers the outputs both forwards write (gates, base, s, r, alpha, indices); returns their slots in that order. */
 function forwardOutputs(
@@ -29,7 +32,7 @@ function forwardOutputs(
 
 /** Builds the head-router kernels over one module instance and call frame. */
 export function routeKernels(wasm: WasmExports, frame: CallFrame): RouteKernels {
-  return {
+  const kernels: RouteKernels = {
     headRouteForward(gates, base, s, r, alpha, indices, logitsT, gating, rows, hs, hr, k) {
       const code = checkHeadRouteForward(gates, base, s, r, alpha, indices, logitsT, gating, rows, hs, hr, k);
       if (rows === 0) return;
@@ -67,6 +70,20 @@ export function routeKernels(wasm: WasmExports, frame: CallFrame): RouteKernels 
       }
     },
 
+    prepareHeadRouteProjectForward(gates, base, s, r, alpha, indices, logitsT, x, w, gating, rows, d, hs, hr, k) {
+      const code = checkHeadRouteProjectForward(gates, base, s, r, alpha, indices, logitsT, x, w, gating, rows, d, hs, hr, k);
+      if (rows === 0) return () => undefined;
+      const bytes = wasm.headRouteProjectScratchBytes(d, rows, hs, hr, k);
+      const arrays = [gates, base, s, r, alpha, indices, logitsT, x, w];
+      if (frame.borrow(bytes) === null || !arrays.every((a) => frame.resident(a))) {
+        // Arrays outside the memory are copied in and out at every call, as the plain call does.
+        return () => kernels.headRouteProjectForward(gates, base, s, r, alpha, indices, logitsT, x, w, gating, rows, d, hs, hr, k);
+      }
+      const [pg, pb, ps, pr, pa, pi, pl, px, pw] = arrays.map((a) => a.byteOffset);
+      const run = wasm.headRouteProjectForward;
+      return () => run(pg, pb, ps, pr, pa, pi, pl, px, pw, frame.borrow(bytes) as number, code, rows, d, hs, hr, k);
+    },
+
     headRouteBackward(dLogits, dGates, s, r, alpha, base, indices, balance, gating, rows, hs, hr, k, ld) {
       const code = checkHeadRouteBackward(dLogits, dGates, s, r, alpha, base, indices, balance, gating, rows, hs, hr, k, ld);
       if (rows === 0) return;
@@ -90,4 +107,5 @@ export function routeKernels(wasm: WasmExports, frame: CallFrame): RouteKernels 
       }
     },
   };
+  return kernels;
 }

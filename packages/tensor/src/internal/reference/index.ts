@@ -25,7 +25,7 @@ import { matmul, matmulNT, matmulTN } from './matmul.js';
 import { matmulColumnBlocks, matmulNTRows, matmulRows, matmulTNRows } from './matmul-rows.js';
 import { layernormBackward, layernormForward, rmsnormBackward, rmsnormForward } from './norms.js';
 import { adamStep, adamwStep, clipByGlobalNorm, l2Norm } from './optimizer.js';
-import { headRouteBackward, headRouteForward, headRouteProjectForward } from './route.js';
+import { headRouteBackward, headRouteForward, headRouteProjectForward, prepareHeadRouteProjectForward } from './route.js';
 import { max, mean, sum, sumRows, topK } from './select.js';
 import {
   crossEntropyBackward,
@@ -91,6 +91,7 @@ export function createReferenceBackend(): Backend {
     headGateBackward,
     headRouteForward,
     headRouteProjectForward,
+    prepareHeadRouteProjectForward,
     headRouteBackward,
     logSoftmaxForward,
     logSoftmaxBackward,
