@@ -77,7 +77,8 @@ export interface RouteKernels {
     k: number,
   ): void;
   /**
-   * {@link RouteKernels.headRouteProjectForward} on these arrays and sizes, checked once
+   * {@link RouteKernels.headRouteProjectForward} on these arrays and sizes (its arguments,
+   * in its order), checked once
    * (and on the fast backend, whose memory the arrays then lie in, marshalled once):
    * returns a function that makes the same call again on the arrays' current contents,
    * with the same bits. A decode step routes one row per layer on the same buffers
@@ -88,23 +89,7 @@ export interface RouteKernels {
    * where they are. Prepare again for a re-cut buffer (a view made after a memory grew
    * is a new place too).
    */
-  prepareHeadRouteProjectForward(
-    gates: Float32Array,
-    base: Float32Array,
-    s: Float32Array,
-    r: Float32Array,
-    alpha: Float32Array,
-    indices: Int32Array,
-    logitsT: Float32Array,
-    x: Float32Array,
-    w: Float32Array,
-    gating: HeadGating,
-    rows: number,
-    modelDim: number,
-    sharedHeads: number,
-    routedHeads: number,
-    k: number,
-  ): () => void;
+  prepareHeadRouteProjectForward(...args: Parameters<RouteKernels['headRouteProjectForward']>): () => void;
   /**
    * Backward of {@link RouteKernels.headRouteForward} from the gates' gradient `dGates`,
    * with `balance[j]` (when given) added to every `∂L/∂r_tj` before the softmax's

@@ -92,25 +92,9 @@ export function headRouteProjectForward(
 }
 
 /** See `Kernels.prepareHeadRouteProjectForward`: the checks now, then the reference call on the same arrays. */
-export function prepareHeadRouteProjectForward(
-  gates: Float32Array,
-  base: Float32Array,
-  s: Float32Array,
-  r: Float32Array,
-  alpha: Float32Array,
-  indices: Int32Array,
-  logitsT: Float32Array,
-  x: Float32Array,
-  w: Float32Array,
-  gating: HeadGating,
-  rows: number,
-  d: number,
-  hs: number,
-  hr: number,
-  k: number,
-): () => void {
-  checkHeadRouteProjectForward(gates, base, s, r, alpha, indices, logitsT, x, w, gating, rows, d, hs, hr, k);
-  return () => headRouteProjectForward(gates, base, s, r, alpha, indices, logitsT, x, w, gating, rows, d, hs, hr, k);
+export function prepareHeadRouteProjectForward(...args: Parameters<typeof headRouteProjectForward>): () => void {
+  checkHeadRouteProjectForward(...args);
+  return () => headRouteProjectForward(...args);
 }
 
 /** See `Kernels.headRouteBackward`. */
