@@ -75,11 +75,13 @@ export function routeKernels(wasm: WasmExports, frame: CallFrame): RouteKernels 
       if (rows === 0) return () => undefined;
       const bytes = wasm.headRouteProjectScratchBytes(d, rows, hs, hr, k);
       const arrays = [gates, base, s, r, alpha, indices, logitsT, x, w];
-      if (frame.borrow(bytes) === null || !arrays.every((a) => frame.resident(a))) {
+      // Places first: growing the scratch may grow the memory, which detaches views of an unshared one.
+      const resident = arrays.every((a) => frame.resident(a));
+      const [pg, pb, ps, pr, pa, pi, pl, px, pw] = arrays.map((a) => a.byteOffset);
+      if (!resident || frame.borrow(bytes) === null) {
         // Arrays outside the memory are copied in and out at every call, as the plain call does.
         return () => kernels.headRouteProjectForward(gates, base, s, r, alpha, indices, logitsT, x, w, gating, rows, d, hs, hr, k);
       }
-      const [pg, pb, ps, pr, pa, pi, pl, px, pw] = arrays.map((a) => a.byteOffset);
       const run = wasm.headRouteProjectForward;
       return () => run(pg, pb, ps, pr, pa, pi, pl, px, pw, frame.borrow(bytes) as number, code, rows, d, hs, hr, k);
     },
